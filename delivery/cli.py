@@ -1,0 +1,55 @@
+"""The admin command line: ``python -m delivery <command>``.
+
+Commands: ``migrate`` (schema to the newest migration), ``seed-demo`` (demo data when the
+database is empty) and ``import`` (a shop's order file). Each subcommand lives beside the code it
+drives and registers itself here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from alembic import command
+from alembic.config import Config
+
+from delivery.settings import PROJECT_ROOT, Settings, load_settings
+
+
+def migrate(settings: Settings) -> None:
+    """Bring the database to the newest schema (creates it when it does not exist)."""
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config.attributes["database_url"] = settings.database_url
+    config.attributes["configure_logging"] = False
+    command.upgrade(config, "head")
+
+
+def _migrate_command(args: argparse.Namespace, settings: Settings) -> int:
+    migrate(settings)
+    print("database schema is up to date")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from delivery.demo.cli import register as register_demo
+    from delivery.importer.cli import register as register_import
+
+    parser = argparse.ArgumentParser(prog="python -m delivery", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("migrate", help="apply the schema migrations").set_defaults(
+        handler=_migrate_command
+    )
+    register_demo(commands)
+    register_import(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = load_settings()
+    return int(args.handler(args, settings))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

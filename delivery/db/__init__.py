@@ -1,0 +1,1 @@
+"""The order database: models, column types and sessions."""

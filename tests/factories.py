@@ -1,0 +1,218 @@
+"""Test rows with sensible defaults. Every factory adds to the session and flushes.
+
+Keyword arguments override any column; the defaults describe a parcel in transit with a London
+carrier that delivers Monday to Saturday in two windows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from delivery.db.models import (
+    Carrier,
+    Customer,
+    Order,
+    OrderLine,
+    PickupPoint,
+    Shipment,
+    TrackingEvent,
+)
+from delivery.normalize import email_key, order_number_key, phone_key, postcode_key, text_key
+from delivery.vocabulary import PickupPointKind, ShipmentStatus
+
+#: The instant tests treat as "now": a Monday, 10:00 in London.
+NOW = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC)
+
+_sequence = itertools.count(1)
+
+
+def _next() -> int:
+    return next(_sequence)
+
+
+def carrier(session: Session, **overrides: Any) -> Carrier:
+    n = _next()
+    values: dict[str, Any] = {
+        "code": f"carrier{n}",
+        "name": f"Carrier {n}",
+        "timezone": "Europe/London",
+        "tracking_url_template": "https://track.example/{tracking_number}",
+        "reschedule_cutoff_hours": 12,
+        "reschedule_max_days_ahead": 7,
+        "delivery_windows": [["09:00", "13:00"], ["13:00", "18:00"]],
+        "delivery_weekdays": [1, 2, 3, 4, 5, 6],
+        "slot_capacity": 50,
+        "supports_pickup_points": True,
+        "supports_return_pickup": True,
+    }
+    values.update(overrides)
+    row = Carrier(**values)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def customer(session: Session, **overrides: Any) -> Customer:
+    n = _next()
+    values: dict[str, Any] = {
+        "external_id": f"cust-{n}",
+        "name": f"Ada Lovelace {n}",
+        "email": f"ada{n}@example.com",
+        "phone": f"+44 7700 9{n:05d}",
+        "language": "en",
+        "timezone": "Europe/London",
+        "created_at": NOW,
+        "updated_at": NOW,
+    }
+    values.update(overrides)
+    values.setdefault("email_key", email_key(values["email"]))
+    if values.get("phone") and "phone_key" not in values:
+        values["phone_key"] = phone_key(values["phone"])
+    row = Customer(**values)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def order(
+    session: Session,
+    *,
+    customer_: Customer | None = None,
+    lines: int = 1,
+    **overrides: Any,
+) -> Order:
+    """An order with ``lines`` lines and no shipment (add them with :func:`shipment`)."""
+    n = _next()
+    owner = customer_ or customer(session)
+    values: dict[str, Any] = {
+        "number": f"#{100000 + n}",
+        "customer_id": owner.id,
+        "placed_at": NOW - dt.timedelta(days=3),
+        "currency": "GBP",
+        "created_at": NOW,
+        "updated_at": NOW,
+    }
+    values.update(overrides)
+    values.setdefault("number_key", order_number_key(values["number"]))
+    row = Order(**values)
+    session.add(row)
+    session.flush()
+    for i in range(lines):
+        session.add(
+            OrderLine(
+                order_id=row.id,
+                line_ref=str(i + 1),
+                sku=f"SKU-{n}-{i + 1}",
+                name=f"Item {i + 1}",
+                quantity=1,
+                unit_price_minor=1999,
+                returnable=True,
+            )
+        )
+    session.flush()
+    session.refresh(row)
+    return row
+
+
+def shipment(
+    session: Session,
+    order_: Order,
+    *,
+    carrier_: Carrier | None = None,
+    line_ids: list[int] | None = None,
+    **overrides: Any,
+) -> Shipment:
+    """A shipment of ``order_``; it carries ``line_ids`` (default: every line not yet shipped)."""
+    n = _next()
+    the_carrier = carrier_ or carrier(session)
+    promised = overrides.pop("promised_date", (NOW + dt.timedelta(days=2)).date())
+    values: dict[str, Any] = {
+        "order_id": order_.id,
+        "carrier_id": the_carrier.id,
+        "tracking_number": f"TRK{n:08d}",
+        "status": ShipmentStatus.IN_TRANSIT,
+        "status_updated_at": NOW - dt.timedelta(hours=5),
+        "promised_date": promised,
+        "promised_window_start": dt.time(9, 0),
+        "promised_window_end": dt.time(13, 0),
+        "original_promised_date": promised,
+        "eta_date": promised,
+        "eta_window_start": dt.time(9, 0),
+        "eta_window_end": dt.time(13, 0),
+        "shipped_at": NOW - dt.timedelta(days=1),
+        "recipient_name": "Ada Lovelace",
+        "street": "10 Downing Street",
+        "city": "London",
+        "postcode": "SW1A 2AA",
+        "country": "GB",
+        "latitude": 51.5034,
+        "longitude": -0.1276,
+        "created_at": NOW,
+        "updated_at": NOW,
+    }
+    values.update(overrides)
+    values.setdefault("postcode_key", postcode_key(values["postcode"]))
+    row = Shipment(**values)
+    session.add(row)
+    session.flush()
+    ids = (
+        line_ids
+        if line_ids is not None
+        else [ln.id for ln in order_.lines if ln.shipment_id is None]
+    )
+    for line in order_.lines:
+        if line.id in ids:
+            line.shipment_id = row.id
+    session.flush()
+    session.refresh(row)
+    return row
+
+
+def tracking_event(session: Session, shipment_: Shipment, **overrides: Any) -> TrackingEvent:
+    values: dict[str, Any] = {
+        "shipment_id": shipment_.id,
+        "status": shipment_.status,
+        "raw_code": "IT",
+        "description": "Parcel in transit",
+        "location": "London hub",
+        "occurred_at": NOW - dt.timedelta(hours=5),
+        "recorded_at": NOW - dt.timedelta(hours=5),
+    }
+    values.update(overrides)
+    row = TrackingEvent(**values)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def pickup_point(session: Session, carrier_: Carrier, **overrides: Any) -> PickupPoint:
+    n = _next()
+    values: dict[str, Any] = {
+        "code": f"PP{n:05d}",
+        "carrier_id": carrier_.id,
+        "kind": PickupPointKind.PICKUP_POINT,
+        "name": f"Corner Shop {n}",
+        "street": f"{n} High Street",
+        "city": "London",
+        "postcode": "SW1A 1AA",
+        "country": "GB",
+        "latitude": 51.5010,
+        "longitude": -0.1416,
+        "opening_hours": {
+            day: [["08:00", "20:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat")
+        }
+        | {"sun": []},
+        "capacity": 20,
+        "active": True,
+    }
+    values.update(overrides)
+    values.setdefault("postcode_key", postcode_key(values["postcode"]))
+    values.setdefault("city_key", text_key(values["city"]))
+    row = PickupPoint(**values)
+    session.add(row)
+    session.flush()
+    return row
