@@ -1,0 +1,1 @@
+"""Deterministic demo data: carriers, pickup points, customers and orders in every state."""

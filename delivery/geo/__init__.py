@@ -1,0 +1,1 @@
+"""Places and distances, without any online geocoder: a small gazetteer shipped with the code."""
