@@ -18,11 +18,13 @@ from delivery.db.models import (
     Order,
     OrderLine,
     PickupPoint,
+    Return,
+    ReturnLine,
     Shipment,
     TrackingEvent,
 )
 from delivery.normalize import email_key, order_number_key, phone_key, postcode_key, text_key
-from delivery.vocabulary import PickupPointKind, ShipmentStatus
+from delivery.vocabulary import PickupPointKind, ReturnReason, ReturnStatus, ShipmentStatus
 
 #: The instant tests treat as "now": a Monday, 10:00 in London.
 NOW = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC)
@@ -213,6 +215,39 @@ def pickup_point(session: Session, carrier_: Carrier, **overrides: Any) -> Picku
     values.setdefault("postcode_key", postcode_key(values["postcode"]))
     values.setdefault("city_key", text_key(values["city"]))
     row = PickupPoint(**values)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def return_(
+    session: Session,
+    order_: Order,
+    *,
+    carrier_: Carrier | None = None,
+    items: dict[int, int] | None = None,
+    **overrides: Any,
+) -> Return:
+    """A scheduled return of ``items`` (order line id -> quantity; default: every unit)."""
+    n = _next()
+    values: dict[str, Any] = {
+        "reference": f"R-T{n:05d}",
+        "order_id": order_.id,
+        "customer_id": order_.customer_id,
+        "carrier_id": (carrier_ or carrier(session)).id,
+        "status": ReturnStatus.SCHEDULED,
+        "reason": ReturnReason.CHANGED_MIND,
+        "comment": None,
+        "pickup_date": (NOW + dt.timedelta(days=2)).date(),
+        "pickup_window_start": dt.time(9, 0),
+        "pickup_window_end": dt.time(13, 0),
+        "created_at": NOW,
+        "updated_at": NOW,
+    }
+    values.update(overrides)
+    quantities = items if items is not None else {ln.id: ln.quantity for ln in order_.lines}
+    row = Return(**values)
+    row.lines = [ReturnLine(order_line_id=i, quantity=q) for i, q in quantities.items()]
     session.add(row)
     session.flush()
     return row
