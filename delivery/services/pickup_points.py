@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from delivery.db.models import AuditEntry, Carrier, DeliveryChange, PickupPoint, Shipment
 from delivery.geo.distance import Coordinates, bounding_box, haversine_km
 from delivery.services import audit
-from delivery.services.changeability import ensure_changeable
+from delivery.services.changeability import ensure_before_cutoff, ensure_changeable
 from delivery.services.opening_hours import WeeklyHours, is_open, next_opening, parse_hours
 from delivery.services.refusals import RefusalReason, Refused
 from delivery.services.slots import carrier_zone
@@ -157,9 +157,14 @@ def occupied_places(session: Session, point_ids: Sequence[int]) -> dict[int, int
     return {point_id: count for point_id, count in rows if point_id is not None}
 
 
-def ensure_can_switch(shipment: Shipment) -> None:
-    """Raise :class:`Refused` unless the parcel may go to a pickup point (before listing any)."""
+def ensure_can_switch(shipment: Shipment, *, now: dt.datetime) -> None:
+    """Raise :class:`Refused` unless the parcel may go to a pickup point (before listing any).
+
+    Redirecting a parcel changes the carrier's route just like a new slot does, so the same
+    cut-off applies.
+    """
     ensure_changeable(shipment, ChangeKind.PICKUP_POINT)
+    ensure_before_cutoff(shipment, now=now)
     if not shipment.carrier.supports_pickup_points:
         raise Refused(
             RefusalReason.PICKUP_POINTS_NOT_SUPPORTED,
@@ -185,7 +190,7 @@ def switch_to_pickup_point(
     entry = audit.previous_entry(session, idempotency_key, ACTION)
     if entry is not None:
         return _replayed(entry, shipment, idempotency_key)
-    ensure_can_switch(shipment)
+    ensure_can_switch(shipment, now=now)
     point = session.get(PickupPoint, point_id)
     if point is None or not point.active or point.carrier_id != shipment.carrier_id:
         raise Refused(RefusalReason.POINT_NOT_SERVED, shipment_id=shipment.id, point_id=point_id)

@@ -339,7 +339,10 @@ def test_a_carrier_without_pickup_points_is_refused(session: Session) -> None:
     point = factories.pickup_point(session, shipment.carrier)
     refused = refusal(switch, session, shipment, point.id)
     assert refused.reason is RefusalReason.PICKUP_POINTS_NOT_SUPPORTED
-    assert refusal(ensure_can_switch, shipment).reason is RefusalReason.PICKUP_POINTS_NOT_SUPPORTED
+    assert (
+        refusal(ensure_can_switch, shipment, now=NOW).reason
+        is RefusalReason.PICKUP_POINTS_NOT_SUPPORTED
+    )
 
 
 @pytest.mark.parametrize(
@@ -397,3 +400,19 @@ def test_a_key_used_for_a_reschedule_or_another_shipment_raises(session: Session
     with pytest.raises(IdempotencyKeyReused):
         switch(session, other, point.id, key="resched")
     assert other.pickup_point_id is None
+
+
+def test_redirecting_past_the_cut_off_is_refused(session: Session) -> None:
+    # Delivery planned for today 13:00 London with a 12 h cut-off: it passed at 01:00.
+    shipment = parcel(
+        session,
+        promised_date=NOW.date(),
+        eta_date=NOW.date(),
+        eta_window_start=dt.time(13, 0),
+        eta_window_end=dt.time(18, 0),
+    )
+    point = factories.pickup_point(session, shipment.carrier)
+    refused = refusal(switch, session, shipment, point.id)
+    assert refused.reason is RefusalReason.PAST_CUTOFF
+    assert shipment.pickup_point_id is None
+    assert changes(session, shipment) == entries(session, shipment) == 0
