@@ -17,16 +17,16 @@ from alembic.config import Config
 from delivery.settings import PROJECT_ROOT, Settings, load_settings
 
 
-def migrate(settings: Settings) -> None:
-    """Bring the database to the newest schema (creates it when it does not exist)."""
+def migrate_database(database_url: str) -> None:
+    """Bring the database to the newest schema (creates an SQLite file that does not exist)."""
     config = Config(str(PROJECT_ROOT / "alembic.ini"))
-    config.attributes["database_url"] = settings.database_url
+    config.attributes["database_url"] = database_url
     config.attributes["configure_logging"] = False
     command.upgrade(config, "head")
 
 
 def _migrate_command(args: argparse.Namespace, settings: Settings) -> int:
-    migrate(settings)
+    migrate_database(settings.database_url)
     print("database schema is up to date")
     return 0
 

@@ -27,10 +27,14 @@ class Settings(BaseSettings):
     gateway_host: str = Field(default="127.0.0.1", alias="GATEWAY_HOST")
     gateway_port: int = Field(default=8000, alias="GATEWAY_PORT")
     rasa_url: str = Field(default="http://127.0.0.1:5005", alias="RASA_URL")
+    # Token of Rasa's HTTP API (pause/resume conversations, trigger intents).
+    rasa_token: SecretStr | None = Field(default=None, alias="RASA_TOKEN")
     action_server_port: int = Field(default=5055, alias="ACTION_SERVER_PORT")
 
     # Bearer token for the order import API; the endpoint is off while it is unset.
     import_api_token: SecretStr | None = Field(default=None, alias="IMPORT_API_TOKEN")
+    # Largest order file the import API accepts (bytes); bigger uploads get 413.
+    import_max_bytes: int = Field(default=200 * 1024 * 1024, alias="IMPORT_MAX_BYTES", ge=1)
     # Shared secret with which the shop signs its logged-in customers' tokens (HS256 JWT).
     customer_token_secret: SecretStr | None = Field(default=None, alias="CUSTOMER_TOKEN_SECRET")
 

@@ -1,0 +1,13 @@
+"""The gateway's versioned HTTP API, mounted under ``/api/v1``."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute, Route
+
+from bot.api.imports import import_orders_endpoint
+
+
+def api_routes() -> list[BaseRoute]:
+    return [
+        Route("/orders/import", import_orders_endpoint, methods=["POST"], name="import_orders"),
+    ]
