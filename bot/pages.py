@@ -25,6 +25,7 @@ _PAGE = """<!doctype html>
   th, td {{ text-align: left; vertical-align: top; padding: .5rem;
            border-bottom: 1px solid #767676; }}
   code {{ font-size: 1rem; }}
+  .nowrap {{ white-space: nowrap; }}
   a {{ color: #0b57d0; }}
 </style>
 </head>
@@ -63,7 +64,7 @@ def render_home_page(orders: Iterable[ShowcaseOrder]) -> str:
         "<tr>"
         f"<td><code>{escape(order.number)}</code></td>"
         f"<td>{escape(order.email)}</td>"
-        f"<td>{escape(order.postcode)}</td>"
+        f'<td class="nowrap">{escape(order.postcode)}</td>'
         f"<td>{escape(order.story)}</td>"
         "</tr>"
         for order in orders
