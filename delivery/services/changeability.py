@@ -8,8 +8,12 @@ carrier is planning: its route is fixed some hours before the window begins.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from delivery.db.models import Shipment
+from sqlalchemy.orm import Session
+
+from delivery.db.models import DeliveryChange, Shipment
+from delivery.services import audit
 from delivery.services.refusals import RefusalReason, Refused
 from delivery.services.slots import carrier_zone
 from delivery.vocabulary import ChangeKind, OrderStatus, ShipmentStatus
@@ -24,6 +28,12 @@ CHANGEABLE_STATUSES = frozenset(
         ShipmentStatus.FAILED_ATTEMPT,
     }
 )
+
+#: The audit action each kind of change is recorded (and replayed) under.
+CHANGE_ACTIONS = {
+    ChangeKind.RESCHEDULE: "reschedule",
+    ChangeKind.PICKUP_POINT: "switch_to_pickup_point",
+}
 
 _REFUSAL_BY_STATUS = {
     ShipmentStatus.OUT_FOR_DELIVERY: RefusalReason.OUT_FOR_DELIVERY,
@@ -92,3 +102,40 @@ def ensure_before_cutoff(shipment: Shipment, *, now: dt.datetime) -> None:
     _, ends = planned_window(shipment)
     if deadline < now < ends:
         raise Refused(RefusalReason.PAST_CUTOFF, shipment_id=shipment.id, cutoff_at=deadline)
+
+
+def record_change(
+    session: Session,
+    shipment: Shipment,
+    *,
+    kind: ChangeKind,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    details: dict[str, Any],
+    actor: str,
+    now: dt.datetime,
+    idempotency_key: str,
+) -> DeliveryChange:
+    """Write the :class:`DeliveryChange` of a change just applied, and its one audit entry."""
+    change = DeliveryChange(
+        shipment_id=shipment.id,
+        kind=kind,
+        before=before,
+        after=after,
+        requested_by=actor,
+        created_at=now,
+    )
+    shipment.updated_at = now
+    session.add(change)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action=CHANGE_ACTIONS[kind],
+        entity_type="shipment",
+        entity_id=shipment.id,
+        details=details | {"delivery_change_id": change.id},
+        now=now,
+        idempotency_key=idempotency_key,
+    )
+    return change

@@ -15,16 +15,21 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from delivery.db.models import AuditEntry, Carrier, DeliveryChange, PickupPoint, Shipment
+from delivery.db.models import AuditEntry, Carrier, PickupPoint, Shipment
 from delivery.geo.distance import Coordinates, bounding_box, haversine_km
 from delivery.services import audit
-from delivery.services.changeability import ensure_before_cutoff, ensure_changeable
+from delivery.services.changeability import (
+    CHANGE_ACTIONS,
+    ensure_before_cutoff,
+    ensure_changeable,
+    record_change,
+)
 from delivery.services.opening_hours import WeeklyHours, is_open, next_opening, parse_hours
 from delivery.services.refusals import RefusalReason, Refused
 from delivery.services.slots import carrier_zone
 from delivery.vocabulary import FINAL_SHIPMENT_STATUSES, ChangeKind, PickupPointKind
 
-ACTION = "switch_to_pickup_point"
+ACTION = CHANGE_ACTIONS[ChangeKind.PICKUP_POINT]
 
 #: Search radii tried in turn, in kilometres, until enough points are found.
 SEARCH_RADII_KM = (2.0, 5.0, 10.0, 25.0, 50.0)
@@ -200,30 +205,17 @@ def switch_to_pickup_point(
     if occupied_places(session, [point.id]).get(point.id, 0) >= point.capacity:
         raise Refused(RefusalReason.POINT_FULL, shipment_id=shipment.id, point_id=point.id)
 
-    change = DeliveryChange(
-        shipment_id=shipment.id,
-        kind=ChangeKind.PICKUP_POINT,
-        before=_destination(previous),
-        after=_destination(point),
-        requested_by=actor,
-        created_at=now,
-    )
+    before = _destination(previous)
     shipment.pickup_point_id = point.id
     shipment.pickup_point = point
-    shipment.updated_at = now
-    session.add(change)
-    session.flush()
-    audit.record(
+    record_change(
         session,
+        shipment,
+        kind=ChangeKind.PICKUP_POINT,
+        before=before,
+        after=_destination(point),
+        details={"point_id": point.id, "previous_point_id": previous.id if previous else None},
         actor=actor,
-        action=ACTION,
-        entity_type="shipment",
-        entity_id=shipment.id,
-        details={
-            "point_id": point.id,
-            "previous_point_id": previous.id if previous else None,
-            "delivery_change_id": change.id,
-        },
         now=now,
         idempotency_key=idempotency_key,
     )

@@ -15,14 +15,19 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from delivery.db.models import AuditEntry, DeliveryChange, Shipment
+from delivery.db.models import AuditEntry, Shipment
 from delivery.services import audit
-from delivery.services.changeability import ensure_before_cutoff, ensure_changeable
+from delivery.services.changeability import (
+    CHANGE_ACTIONS,
+    ensure_before_cutoff,
+    ensure_changeable,
+    record_change,
+)
 from delivery.services.refusals import RefusalReason, Refused
 from delivery.services.slots import Slot, candidate_slots, local_today
 from delivery.vocabulary import FINAL_SHIPMENT_STATUSES, ChangeKind
 
-ACTION = "reschedule"
+ACTION = CHANGE_ACTIONS[ChangeKind.RESCHEDULE]
 
 
 @dataclass(frozen=True)
@@ -70,28 +75,14 @@ def reschedule(
     shipment.promised_window_start = shipment.eta_window_start = slot.start
     shipment.promised_window_end = shipment.eta_window_end = slot.end
     # The status stays: a DELAYED or FAILED_ATTEMPT parcel is still that until the carrier says.
-    shipment.updated_at = now
-    change = DeliveryChange(
-        shipment_id=shipment.id,
+    record_change(
+        session,
+        shipment,
         kind=ChangeKind.RESCHEDULE,
         before=before,
         after=delivery_plan(shipment),
-        requested_by=actor,
-        created_at=now,
-    )
-    session.add(change)
-    session.flush()
-    audit.record(
-        session,
+        details={"slot": slot.key, "previous_slot": current.key if current else None},
         actor=actor,
-        action=ACTION,
-        entity_type="shipment",
-        entity_id=shipment.id,
-        details={
-            "slot": slot.key,
-            "previous_slot": current.key if current else None,
-            "delivery_change_id": change.id,
-        },
         now=now,
         idempotency_key=idempotency_key,
     )
