@@ -90,11 +90,15 @@ def days_late(shipment: Shipment, events: Sequence[TrackingEvent], today: dt.dat
 
 
 def _arrived_at(shipment: Shipment, events: Sequence[TrackingEvent]) -> dt.datetime | None:
+    # At a pickup point the parcel arrived when it was ready to collect; the days it then
+    # waited for the customer (delivered_at is the collection) are not the carrier's lateness.
+    ready = latest_event(events, ShipmentStatus.READY_FOR_PICKUP)
+    if ready is not None:
+        return ready.occurred_at
     if shipment.delivered_at is not None:
         return shipment.delivered_at
     if shipment.status is ShipmentStatus.READY_FOR_PICKUP:
-        ready = latest_event(events, ShipmentStatus.READY_FOR_PICKUP)
-        return ready.occurred_at if ready is not None else shipment.status_updated_at
+        return shipment.status_updated_at
     return None
 
 

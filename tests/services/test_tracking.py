@@ -596,3 +596,21 @@ def test_waiting_at_the_chosen_point_is_late_only_if_it_arrived_late(
     assert tracked.stage is TimelineStage.OUT_FOR_DELIVERY
     assert tracked.days_late == days_late
     assert tracked.problem is None  # it is there: the customer can collect it
+
+
+def test_days_waiting_at_the_point_before_collection_are_not_lateness(session: Session) -> None:
+    carrier = factories.carrier(session)
+    point = factories.pickup_point(session, carrier)
+    order = factories.order(session)
+    arrived_at = dt.datetime.combine(TODAY - 4 * DAY, dt.time(8), tzinfo=dt.UTC)
+    shipment = factories.shipment(
+        session,
+        order,
+        carrier_=carrier,
+        pickup_point_id=point.id,
+        status=ShipmentStatus.DELIVERED,
+        promised_date=TODAY - 4 * DAY,
+        delivered_at=arrived_at + 3 * DAY,  # collected three days after it arrived on time
+    )
+    _event(session, shipment, ShipmentStatus.READY_FOR_PICKUP, arrived_at, "Ready", point.name)
+    assert _one(session, order).days_late == 0
