@@ -7,7 +7,7 @@ Run by hand (never in CI):
 For each backend and size it builds a demo database once (SQLite files under var/bench/,
 PostgreSQL databases delivery_bench_<size>; an existing one with the right number of orders is
 reused), then times what one action call does for a random existing order: open a unit of work,
-``find_order`` + ``order_tracking``, commit. Results, machine and query plans go to
+``track_order_number`` (the Core read path), commit. Results, machine and query plans go to
 docs/benchmarks/order-lookup.md (rewritten on every run).
 """
 
@@ -41,8 +41,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from delivery.db.models import Order  # noqa: E402
 from delivery.db.session import make_engine, make_session_factory, unit_of_work  # noqa: E402
 from delivery.demo.generator import seed_demo  # noqa: E402
-from delivery.services.orders import find_order  # noqa: E402
-from delivery.services.tracking import order_tracking  # noqa: E402
+from delivery.services.tracking_reads import track_order_number  # noqa: E402
 
 #: The instant the benchmark databases are seeded at and the timelines are built for, fixed so
 #: that a reused database and a rebuilt one hold the same data.
@@ -218,9 +217,8 @@ class Probe:
 
     def lookup(self, number: str) -> None:
         with unit_of_work(self.factory) as session:  # a fresh session, as one action call has
-            order = find_order(session, number)
-            assert order is not None, number
-            order_tracking(session, order, now=BENCH_NOW)
+            tracked = track_order_number(session, number, now=BENCH_NOW)
+            assert tracked is not None, number
 
     def warm(self) -> None:
         for number in self.warm_up:
@@ -345,7 +343,8 @@ def write_report(
         f"- Run: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, commit {git_commit()}",
         f"- Each measurement: {lookups:,} random existing order numbers (seed {SAMPLE_SEED}), "
         f"after {WARM_UP} warm-up lookups, one at a time, each in a fresh unit of work "
-        "(session, `find_order`, `order_tracking`, commit) on a pooled engine from "
+        "(session, `delivery.services.tracking_reads.track_order_number`: Core queries into "
+        "plain records, no ORM objects; commit) on a pooled engine from "
         "`delivery.db.session.make_engine`, as one action call does. One backend at a time; its "
         f"databases take turns ({BLOCK} lookups each), so that other work on the machine "
         "affects the sizes alike.",

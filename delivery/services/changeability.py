@@ -16,6 +16,7 @@ from delivery.db.models import DeliveryChange, Shipment
 from delivery.services import audit
 from delivery.services.refusals import RefusalReason, Refused
 from delivery.services.slots import carrier_zone
+from delivery.services.tracking_inputs import ShipmentView
 from delivery.vocabulary import ChangeKind, OrderStatus, ShipmentStatus
 
 #: Statuses in which the carrier still accepts a change.
@@ -44,7 +45,7 @@ _REFUSAL_BY_STATUS = {
 }
 
 
-def ensure_changeable(shipment: Shipment, kind: ChangeKind) -> None:
+def ensure_changeable(shipment: ShipmentView, kind: ChangeKind) -> None:
     """Raise :class:`Refused` unless ``shipment`` may take a change of ``kind``.
 
     The parcel's own status comes first (a delivered parcel of a cancelled order is better

@@ -11,15 +11,18 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TypeVar
 
-from delivery.db.models import Shipment, TrackingEvent
 from delivery.services.changeability import ensure_changeable
 from delivery.services.refusals import Refused
 from delivery.services.slots import local_today
+from delivery.services.tracking_inputs import EventView, ShipmentView
 from delivery.vocabulary import ChangeKind, ShipmentStatus
 
 #: Statuses in which the parcel has reached the customer or the place they collect it from.
 ARRIVED_STATUSES = frozenset({ShipmentStatus.DELIVERED, ShipmentStatus.READY_FOR_PICKUP})
+
+Event = TypeVar("Event", bound=EventView)
 
 
 class ProblemKind(StrEnum):
@@ -71,7 +74,7 @@ class Problem:
     options: tuple[CustomerOption, ...]
 
 
-def days_late(shipment: Shipment, events: Sequence[TrackingEvent], today: dt.date) -> int:
+def days_late(shipment: ShipmentView, events: Sequence[EventView], today: dt.date) -> int:
     """Days past the promised date, in the carrier's local dates.
 
     A parcel that arrived (delivered, or waiting at the chosen pickup point) is late by the day
@@ -89,7 +92,7 @@ def days_late(shipment: Shipment, events: Sequence[TrackingEvent], today: dt.dat
     return max((expected - promised).days, 0)
 
 
-def _arrived_at(shipment: Shipment, events: Sequence[TrackingEvent]) -> dt.datetime | None:
+def _arrived_at(shipment: ShipmentView, events: Sequence[EventView]) -> dt.datetime | None:
     # At a pickup point the parcel arrived when it was ready to collect; the days it then
     # waited for the customer (delivered_at is the collection) are not the carrier's lateness.
     ready = latest_event(events, ShipmentStatus.READY_FOR_PICKUP)
@@ -103,8 +106,8 @@ def _arrived_at(shipment: Shipment, events: Sequence[TrackingEvent]) -> dt.datet
 
 
 def diagnose(
-    shipment: Shipment,
-    events: Sequence[TrackingEvent],
+    shipment: ShipmentView,
+    events: Sequence[EventView],
     eta: DeliveryDate | None,
     days_late: int,
     today: dt.date,
@@ -128,8 +131,8 @@ def diagnose(
 
 
 def _diagnosis(
-    shipment: Shipment, events: Sequence[TrackingEvent], days_late: int, today: dt.date
-) -> tuple[ProblemKind, NextStep, TrackingEvent | None] | None:
+    shipment: ShipmentView, events: Sequence[EventView], days_late: int, today: dt.date
+) -> tuple[ProblemKind, NextStep, EventView | None] | None:
     """What went wrong, what comes next, and the carrier's latest event about it."""
     status = shipment.status
     eta_date = shipment.eta_date
@@ -161,13 +164,13 @@ def _diagnosis(
     return None
 
 
-def _held_at_depot(shipment: Shipment, events: Sequence[TrackingEvent]) -> bool:
+def _held_at_depot(shipment: ShipmentView, events: Sequence[EventView]) -> bool:
     """Waiting for collection after a failed attempt, though no pickup point was chosen."""
     failed = latest_event(events, ShipmentStatus.FAILED_ATTEMPT)
     return shipment.pickup_point_id is None and failed is not None
 
 
-def customer_options(shipment: Shipment) -> tuple[CustomerOption, ...]:
+def customer_options(shipment: ShipmentView) -> tuple[CustomerOption, ...]:
     """The changes the delivery services would accept now, and always a person to talk to.
 
     Asks the same rules those services apply (:func:`ensure_changeable`), so the buttons never
@@ -183,7 +186,7 @@ def customer_options(shipment: Shipment) -> tuple[CustomerOption, ...]:
     return tuple(options)
 
 
-def _accepts(shipment: Shipment, kind: ChangeKind) -> bool:
+def _accepts(shipment: ShipmentView, kind: ChangeKind) -> bool:
     try:
         ensure_changeable(shipment, kind)
     except Refused:
@@ -191,5 +194,5 @@ def _accepts(shipment: Shipment, kind: ChangeKind) -> bool:
     return True
 
 
-def latest_event(events: Sequence[TrackingEvent], status: ShipmentStatus) -> TrackingEvent | None:
+def latest_event(events: Sequence[Event], status: ShipmentStatus) -> Event | None:
     return next((event for event in reversed(events) if event.status is status), None)

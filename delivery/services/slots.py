@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from delivery.db.models import Carrier
+from delivery.services.tracking_inputs import CarrierView
 
 _SLOT_KEY = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})-(\d{2}:\d{2})$")
 
@@ -48,7 +49,7 @@ class Slot:
         return dt.datetime.combine(self.date, self.start, tzinfo=zone)
 
 
-def carrier_zone(carrier: Carrier) -> ZoneInfo:
+def carrier_zone(carrier: CarrierView) -> ZoneInfo:
     return ZoneInfo(carrier.timezone)
 
 
@@ -59,7 +60,7 @@ def carrier_windows(carrier: Carrier) -> list[tuple[dt.time, dt.time]]:
     ]
 
 
-def local_today(carrier: Carrier, now: dt.datetime) -> dt.date:
+def local_today(carrier: CarrierView, now: dt.datetime) -> dt.date:
     return now.astimezone(carrier_zone(carrier)).date()
 
 

@@ -4,8 +4,10 @@ No customer-facing sentences here: the Rasa domain words the answer from these v
 codes, statuses, dates, the carrier's own description of what happened). Dates the customer
 counts on are local dates in the carrier's timezone; moments are aware UTC datetimes.
 
-Load the order with :func:`delivery.services.orders.find_order` (or ``customer_order``) so that
-building the story issues no further queries.
+The story is built from anything shaped like an order (:mod:`delivery.services.tracking_inputs`):
+ORM objects loaded with :func:`delivery.services.orders.find_order` (or ``customer_order``), so
+that building it issues no further queries, or the plain records of the faster read path,
+:func:`delivery.services.tracking_reads.track_order_number`.
 """
 
 from __future__ import annotations
@@ -16,9 +18,15 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from delivery.db.models import Order, OrderLine, PickupPoint, Shipment, TrackingEvent
 from delivery.services.problems import DeliveryDate, Problem, days_late, diagnose
 from delivery.services.slots import local_today
+from delivery.services.tracking_inputs import (
+    EventView,
+    OrderLineView,
+    OrderView,
+    PickupPointView,
+    ShipmentView,
+)
 from delivery.vocabulary import (
     OrderStatus,
     PickupPointKind,
@@ -110,14 +118,14 @@ class OrderTracking:
     has_problem: bool
 
 
-def order_tracking(session: Session, order: Order, *, now: dt.datetime) -> OrderTracking:
+def order_tracking(session: Session, order: OrderView, *, now: dt.datetime) -> OrderTracking:
     """The whole story of ``order`` as seen at ``now``.
 
     Everything is read through ``order``'s relationships (loaded up front by the lookups in
-    :mod:`delivery.services.orders`); ``session`` is taken like every service takes it, and is
-    never written to.
+    :mod:`delivery.services.orders`, or a record from :mod:`delivery.services.tracking_reads`);
+    ``session`` is taken like every service takes it, and is never written to.
     """
-    lines_by_shipment: dict[int | None, list[OrderLine]] = {}
+    lines_by_shipment: dict[int | None, list[OrderLineView]] = {}
     for line in order.lines:
         lines_by_shipment.setdefault(line.shipment_id, []).append(line)
     cancelled = order.status is OrderStatus.CANCELLED
@@ -143,9 +151,9 @@ def order_tracking(session: Session, order: Order, *, now: dt.datetime) -> Order
 
 
 def shipment_tracking(
-    order: Order,
-    shipment: Shipment,
-    lines: Sequence[OrderLine],
+    order: OrderView,
+    shipment: ShipmentView,
+    lines: Sequence[OrderLineView],
     *,
     now: dt.datetime,
 ) -> ShipmentTracking:
@@ -189,7 +197,7 @@ def shipment_tracking(
 
 
 def _stage_times(
-    order: Order, shipment: Shipment, events: Iterable[TrackingEvent]
+    order: OrderView, shipment: ShipmentView, events: Iterable[EventView]
 ) -> dict[TimelineStage, dt.datetime]:
     """When each stage was first reached, as far as the data tells.
 
@@ -239,11 +247,11 @@ def _timeline(
 # --- small conversions ------------------------------------------------------------------------
 
 
-def _items(lines: Iterable[OrderLine]) -> tuple[Item, ...]:
+def _items(lines: Iterable[OrderLineView]) -> tuple[Item, ...]:
     return tuple(Item(line_id=line.id, name=line.name, quantity=line.quantity) for line in lines)
 
 
-def _pickup_point(point: PickupPoint | None) -> PickupPointInfo | None:
+def _pickup_point(point: PickupPointView | None) -> PickupPointInfo | None:
     if point is None:
         return None
     return PickupPointInfo(
@@ -256,7 +264,7 @@ def _pickup_point(point: PickupPoint | None) -> PickupPointInfo | None:
     )
 
 
-def _event(event: TrackingEvent) -> EventInfo:
+def _event(event: EventView) -> EventInfo:
     return EventInfo(
         status=event.status,
         raw_code=event.raw_code,
