@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from delivery.db.models import DeliveryChange, Shipment
 from delivery.services import audit
 from delivery.services.refusals import RefusalReason, Refused
-from delivery.services.slots import carrier_zone
+from delivery.services.slots import carrier_zone, cutoff_before
 from delivery.services.tracking_inputs import ShipmentView
 from delivery.vocabulary import ChangeKind, OrderStatus, ShipmentStatus
 
@@ -89,7 +89,7 @@ def planned_window(shipment: Shipment) -> tuple[dt.datetime, dt.datetime]:
 def cutoff_at(shipment: Shipment) -> dt.datetime:
     """The last moment a change to the planned delivery is accepted."""
     begins, _ = planned_window(shipment)
-    return begins - dt.timedelta(hours=shipment.carrier.reschedule_cutoff_hours)
+    return cutoff_before(shipment.carrier, begins)
 
 
 def ensure_before_cutoff(shipment: Shipment, *, now: dt.datetime) -> None:

@@ -20,13 +20,7 @@ from delivery.db.models import AuditEntry, Carrier, Order, Return, ReturnLine
 from delivery.services import audit
 from delivery.services.refusals import RefusalReason, Refused
 from delivery.services.return_eligibility import line_eligibility
-from delivery.services.slots import (
-    Slot,
-    candidate_slots,
-    carrier_zone,
-    local_today,
-    respects_cutoff,
-)
+from delivery.services.slots import Slot, candidate_slots, local_today, slot_cutoff
 from delivery.vocabulary import OrderStatus, ReturnReason, ReturnStatus, ShipmentStatus
 
 #: Reference characters a customer cannot confuse when reading or typing them (no 0/O, 1/I/L).
@@ -301,10 +295,8 @@ def _check_changeable(return_: Return, *, now: dt.datetime) -> None:
             RefusalReason.RETURN_NOT_OPEN, reference=return_.reference, status=return_.status
         )
     carrier, slot = return_.carrier, current_slot(return_)
-    if not respects_cutoff(carrier, slot, now):
-        cutoff = slot.starts_at(carrier_zone(carrier)) - dt.timedelta(
-            hours=carrier.reschedule_cutoff_hours
-        )
+    cutoff = slot_cutoff(carrier, slot)
+    if now > cutoff:
         raise Refused(RefusalReason.PAST_CUTOFF, reference=return_.reference, cutoff=cutoff)
 
 

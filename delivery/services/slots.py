@@ -64,10 +64,18 @@ def local_today(carrier: CarrierView, now: dt.datetime) -> dt.date:
     return now.astimezone(carrier_zone(carrier)).date()
 
 
+def cutoff_before(carrier: Carrier, starts_at: dt.datetime) -> dt.datetime:
+    """The last moment the carrier accepts a change to a visit starting at ``starts_at``."""
+    return starts_at - dt.timedelta(hours=carrier.reschedule_cutoff_hours)
+
+
+def slot_cutoff(carrier: Carrier, slot: Slot) -> dt.datetime:
+    return cutoff_before(carrier, slot.starts_at(carrier_zone(carrier)))
+
+
 def respects_cutoff(carrier: Carrier, slot: Slot, now: dt.datetime) -> bool:
-    """True when ``slot`` starts at least the carrier's cut-off after ``now``."""
-    cutoff = dt.timedelta(hours=carrier.reschedule_cutoff_hours)
-    return slot.starts_at(carrier_zone(carrier)) - now >= cutoff
+    """True when ``slot`` starts at least the carrier's cut-off after ``now`` (exactly is fine)."""
+    return now <= slot_cutoff(carrier, slot)
 
 
 def candidate_slots(
