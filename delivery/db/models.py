@@ -36,6 +36,18 @@ from delivery.vocabulary import (
 )
 
 
+def first_name_of(name: str) -> str:
+    """What a customer is greeted by: the first word of their name."""
+    return name.split()[0] if name.strip() else name
+
+
+def fill_tracking_url(template: str | None, tracking_number: str) -> str | None:
+    """The carrier's tracking page for a parcel, from a template with '{tracking_number}'."""
+    if not template:
+        return None
+    return template.replace("{tracking_number}", tracking_number)
+
+
 class Customer(Base):
     __tablename__ = "customers"
 
@@ -56,7 +68,7 @@ class Customer(Base):
 
     @property
     def first_name(self) -> str:
-        return self.name.split()[0] if self.name.strip() else self.name
+        return first_name_of(self.name)
 
 
 class Carrier(Base):
@@ -84,9 +96,7 @@ class Carrier(Base):
     supports_return_pickup: Mapped[bool] = mapped_column(Boolean)
 
     def tracking_url(self, tracking_number: str) -> str | None:
-        if not self.tracking_url_template:
-            return None
-        return self.tracking_url_template.replace("{tracking_number}", tracking_number)
+        return fill_tracking_url(self.tracking_url_template, tracking_number)
 
 
 class PickupPoint(Base):

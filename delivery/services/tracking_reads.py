@@ -37,6 +37,8 @@ from delivery.db.models import (
     PickupPoint,
     Shipment,
     TrackingEvent,
+    fill_tracking_url,
+    first_name_of,
 )
 from delivery.normalize import order_number_key
 from delivery.services.tracking import OrderTracking, order_tracking
@@ -52,10 +54,7 @@ class CarrierRecord:
     tracking_url_template: str | None
 
     def tracking_url(self, tracking_number: str) -> str | None:
-        # As Carrier.tracking_url; the equality tests of the two paths guard the copy.
-        if not self.tracking_url_template:
-            return None
-        return self.tracking_url_template.replace("{tracking_number}", tracking_number)
+        return fill_tracking_url(self.tracking_url_template, tracking_number)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,8 +117,7 @@ class CustomerRecord:
 
     @property
     def first_name(self) -> str:
-        # As Customer.first_name; the equality tests of the two paths guard the copy.
-        return self.name.split()[0] if self.name.strip() else self.name
+        return first_name_of(self.name)
 
 
 @dataclass(frozen=True, slots=True)
