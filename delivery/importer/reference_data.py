@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,9 +12,11 @@ from sqlalchemy.orm import Session
 from delivery.db.models import Carrier, PickupPoint
 from delivery.importer.mapping import assign, carrier_columns, pickup_point_columns
 from delivery.importer.reader import iter_items
-from delivery.importer.report import ImportReport
+from delivery.importer.report import ImportReport, Tally
 
 BATCH_SIZE = 500
+
+_Coded = TypeVar("_Coded", Carrier, PickupPoint)
 
 
 class CodeIds:
@@ -60,44 +62,46 @@ def load_reference_data(stream: IO[bytes], session: Session, report: ImportRepor
 def _upsert_carriers(
     session: Session, items: list[dict[str, Any]], ids: CodeIds, report: ImportReport
 ) -> None:
-    codes = [item["code"] for item in items]
-    existing = {c.code: c for c in session.scalars(select(Carrier).where(Carrier.code.in_(codes)))}
-    tally = report.tally("carriers")
-    for item in items:
-        columns = carrier_columns(item)
-        row = existing.get(item["code"])
-        if row is None:
-            row = Carrier(**columns)
-            session.add(row)
-            tally.count(created=True)
-        else:
-            tally.count(changed=assign(row, columns))
-        existing[item["code"]] = row
-    session.flush()
-    ids.carriers.update({code: row.id for code, row in existing.items()})
+    rows = _upsert_by_code(session, Carrier, items, carrier_columns, report.tally("carriers"))
+    ids.carriers.update({code: row.id for code, row in rows.items()})
 
 
 def _upsert_pickup_points(
     session: Session, items: list[dict[str, Any]], ids: CodeIds, report: ImportReport
 ) -> None:
     ids.resolve(carriers={item["carrier"] for item in items})
+
+    def columns(item: dict[str, Any]) -> dict[str, Any]:
+        return pickup_point_columns(item, carrier_id=ids.carrier(item["carrier"]))
+
+    rows = _upsert_by_code(session, PickupPoint, items, columns, report.tally("pickup_points"))
+    ids.pickup_points.update({code: row.id for code, row in rows.items()})
+
+
+def _upsert_by_code(
+    session: Session,
+    model: type[_Coded],
+    items: list[dict[str, Any]],
+    columns_of: Callable[[dict[str, Any]], dict[str, Any]],
+    tally: Tally,
+) -> dict[str, _Coded]:
+    """Create or update one row per item, matched by ``code``; every row of the batch by code."""
     codes = [item["code"] for item in items]
     existing = {
-        p.code: p for p in session.scalars(select(PickupPoint).where(PickupPoint.code.in_(codes)))
+        row.code: row for row in session.scalars(select(model).where(model.code.in_(codes)))
     }
-    tally = report.tally("pickup_points")
     for item in items:
-        columns = pickup_point_columns(item, carrier_id=ids.carrier(item["carrier"]))
+        columns = columns_of(item)
         row = existing.get(item["code"])
         if row is None:
-            row = PickupPoint(**columns)
+            row = model(**columns)
             session.add(row)
             tally.count(created=True)
         else:
             tally.count(changed=assign(row, columns))
         existing[item["code"]] = row
     session.flush()
-    ids.pickup_points.update({code: row.id for code, row in existing.items()})
+    return existing
 
 
 def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
