@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from delivery.cli import migrate_database as migrate
+from delivery.db.migrations import migrate
 from delivery.db.session import make_engine, make_session_factory, unit_of_work
 from delivery.importer import ImportReport, import_orders
 from delivery.importer.synthetic import write_synthetic_file

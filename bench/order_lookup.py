@@ -33,11 +33,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import sqlalchemy  # noqa: E402
-from alembic import command  # noqa: E402
-from alembic.config import Config  # noqa: E402
 from sqlalchemy import Engine, create_engine, event, func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from delivery.db.migrations import migrate  # noqa: E402
 from delivery.db.models import Order  # noqa: E402
 from delivery.db.session import make_engine, make_session_factory, unit_of_work  # noqa: E402
 from delivery.demo.generator import seed_demo  # noqa: E402
@@ -96,13 +95,6 @@ def database_url(backend: str, size: int) -> str:
         .set(database=f"delivery_bench_{size}")
         .render_as_string(hide_password=False)
     )
-
-
-def migrate(url: str) -> None:
-    config = Config(str(ROOT / "alembic.ini"))
-    config.attributes["database_url"] = url
-    config.attributes["configure_logging"] = False
-    command.upgrade(config, "head")
 
 
 def order_count(url: str) -> int | None:

@@ -11,22 +11,12 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from alembic import command
-from alembic.config import Config
-
-from delivery.settings import PROJECT_ROOT, Settings, load_settings
-
-
-def migrate_database(database_url: str) -> None:
-    """Bring the database to the newest schema (creates an SQLite file that does not exist)."""
-    config = Config(str(PROJECT_ROOT / "alembic.ini"))
-    config.attributes["database_url"] = database_url
-    config.attributes["configure_logging"] = False
-    command.upgrade(config, "head")
+from delivery.db.migrations import migrate
+from delivery.settings import Settings, load_settings
 
 
 def _migrate_command(args: argparse.Namespace, settings: Settings) -> int:
-    migrate_database(settings.database_url)
+    migrate(settings.database_url)
     print("database schema is up to date")
     return 0
 

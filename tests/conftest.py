@@ -12,27 +12,17 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from delivery.db.migrations import migrate
 from delivery.db.session import make_engine
-from delivery.settings import PROJECT_ROOT
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-
-
-def migrate(database_url: str) -> None:
-    """Bring the database at ``database_url`` to the newest schema."""
-    config = Config(str(PROJECT_ROOT / "alembic.ini"))
-    config.attributes["database_url"] = database_url
-    config.attributes["configure_logging"] = False
-    command.upgrade(config, "head")
 
 
 def _postgres_unavailable(reason: str) -> None:

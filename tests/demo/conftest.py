@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from delivery.db.migrations import migrate
 from delivery.db.session import make_engine, make_session_factory, unit_of_work
 from delivery.demo.generator import DemoSummary, seed_demo
-from tests.conftest import migrate
 from tests.factories import NOW
 
 

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from delivery.db.migrations import migrate
 from delivery.db.models import Order
 from delivery.db.session import make_engine
 from delivery.demo.cli import register
 from delivery.settings import Settings
-from tests.conftest import migrate
 
 
 def _run(settings: Settings, *argv: str) -> int:
