@@ -45,6 +45,45 @@ class Settings(BaseSettings):
 
     telegram_bot_token: SecretStr | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
 
+    # The gateway's channels (bot/): who may open the widget's socket, and its guards.
+    # Comma-separated origins allowed to connect to the widget's socket.io ("*": any).
+    widget_allowed_origins: str = Field(default="*", alias="WIDGET_ALLOWED_ORIGINS")
+    # Longest customer message passed on to the assistant (characters).
+    message_max_chars: int = Field(default=2000, alias="MESSAGE_MAX_CHARS", ge=1)
+    # At most RATE_LIMIT_MESSAGES messages per connection within RATE_LIMIT_SECONDS.
+    rate_limit_messages: int = Field(default=8, alias="RATE_LIMIT_MESSAGES", ge=1)
+    rate_limit_seconds: float = Field(default=10.0, alias="RATE_LIMIT_SECONDS", gt=0)
+    # How long the gateway waits for one Rasa answer before it counts Rasa as down.
+    rasa_timeout_seconds: float = Field(default=30.0, alias="RASA_TIMEOUT_SECONDS", gt=0)
+    # After this long without an answer the customer is told "one moment" (once).
+    slow_reply_notice_seconds: float = Field(default=4.0, alias="SLOW_REPLY_NOTICE_SECONDS", gt=0)
+    # The action server's base URL; unset: 127.0.0.1 on ACTION_SERVER_PORT.
+    action_server_url: str | None = Field(default=None, alias="ACTION_SERVER_URL")
+
+    @property
+    def widget_origins(self) -> list[str] | str:
+        """WIDGET_ALLOWED_ORIGINS as python-socketio takes it: "*" or a list of origins."""
+        origins = [o.strip().rstrip("/") for o in self.widget_allowed_origins.split(",")]
+        origins = [o for o in origins if o]
+        return "*" if not origins or "*" in origins else origins
+
+    @property
+    def action_server_base_url(self) -> str:
+        url = self.action_server_url or f"http://127.0.0.1:{self.action_server_port}"
+        return url.rstrip("/")
+
+    # Telegram (bot/telegram/, docs/telegram.md): on when TELEGRAM_BOT_TOKEN is set.
+    # The Bot API's base URL (python-telegram-bot appends the token); tests point it at a stand-in.
+    telegram_api_base_url: str = Field(
+        default="https://api.telegram.org/bot", alias="TELEGRAM_API_BASE_URL"
+    )
+    # Set: webhook mode (Telegram POSTs to this public HTTPS URL, served at /telegram/webhook);
+    # unset: long polling.
+    telegram_webhook_url: str | None = Field(default=None, alias="TELEGRAM_WEBHOOK_URL")
+    # Telegram sends it in X-Telegram-Bot-Api-Secret-Token; required in webhook mode
+    # (1-256 characters of A-Z, a-z, 0-9, _ and -).
+    telegram_webhook_secret: SecretStr | None = Field(default=None, alias="TELEGRAM_WEBHOOK_SECRET")
+
 
 def load_settings() -> Settings:
     """Read the settings from the environment (called once per process)."""

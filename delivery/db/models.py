@@ -8,6 +8,7 @@ local delivery dates and windows are in the carrier's timezone.
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Float, Index, Integer, String, Text, Time, UniqueConstraint
@@ -335,3 +336,49 @@ class AuditEntry(Base):
     entity_id: Mapped[int] = mapped_column(BigIntPK)
     idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     details: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class TranscriptSender(StrEnum):
+    """Who wrote a transcript entry."""
+
+    CUSTOMER = "customer"
+    BOT = "bot"
+    AGENT = "agent"
+
+
+class DeliveryState(StrEnum):
+    """Where a customer's message is on its way to the assistant."""
+
+    PENDING = "pending"  # kept until Rasa has answered it (retried while Rasa is down)
+    DELIVERED = "delivered"
+    FAILED = "failed"  # Rasa refused it (a client error): never retried
+
+
+class TranscriptEntry(Base):
+    """One message of a customer conversation as the gateway saw it: the customer's, the
+    bot's (with the buttons it offered) or a live agent's. The widget's history, the button
+    guard and the staff console read it; pending customer messages survive a restart here."""
+
+    __tablename__ = "transcript_entries"
+    __table_args__ = (
+        Index("ix_transcript_entries_conversation", "conversation_id", "id"),
+        # The few pending messages, found at startup without scanning every conversation.
+        Index("ix_transcript_entries_delivery_state", "delivery_state"),
+    )
+
+    id: Mapped[intpk]
+    channel: Mapped[Channel] = mapped_column(string_enum(Channel))
+    # The conversation's Rasa sender id ("web-<session id>", "tg-<chat id>").
+    conversation_id: Mapped[str] = mapped_column(String(200))
+    sender: Mapped[TranscriptSender] = mapped_column(string_enum(TranscriptSender))
+    text: Mapped[str | None] = mapped_column(Text)
+    # [{"title": ..., "payload": ...}] offered with a bot message.
+    buttons: Mapped[list[dict[str, str]] | None] = mapped_column(JSON(none_as_null=True))
+    image_url: Mapped[str | None] = mapped_column(String(2000))
+    custom: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    # Customer messages only: the metadata that goes to Rasa with the text (kept for retries)
+    # and whether Rasa has it yet.
+    message_metadata: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    delivery_state: Mapped[DeliveryState | None] = mapped_column(string_enum(DeliveryState))
+    created_at: Mapped[utc_timestamp]
+    delivered_at: Mapped[dt.datetime | None]

@@ -42,8 +42,17 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+#: Execution option of a unit of work that will write (see :func:`unit_of_work`).
+WRITES = "delivery_writes"
+
+
 def _begin_sqlite_transaction(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # A transaction that reads and then writes must take SQLite's write lock up front: a
+    # deferred one that finds another writer committed meanwhile fails at once with "database
+    # is locked" (no busy timeout applies to that upgrade). Read-only ones stay deferred, so
+    # readers never queue behind writers (WAL).
+    immediate = connection.get_execution_options().get(WRITES, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -51,7 +60,13 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 @contextmanager
-def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One transaction: committed when the block ends normally, rolled back on an exception."""
+def unit_of_work(factory: sessionmaker[Session], *, writes: bool = False) -> Iterator[Session]:
+    """One transaction: committed when the block ends normally, rolled back on an exception.
+
+    ``writes=True`` for work that may write after reading (on SQLite it then waits for the
+    write lock at the start, instead of failing halfway); PostgreSQL ignores it.
+    """
     with factory() as session, session.begin():
+        if writes:
+            session.connection(execution_options={WRITES: True})
         yield session

@@ -31,7 +31,7 @@ AFTERNOON: Window = (dt.time(13), dt.time(18))
 EVENING: Window = (dt.time(18), dt.time(22))
 VELOCE_MIDDAY: Window = (dt.time(12), dt.time(16))
 
-SHOWCASE_RETURN_REFERENCE = "RT-100008"
+SHOWCASE_RETURN_REFERENCE = "R-RETRN8"  # the format of delivery.services.returns
 
 
 class _Teller:

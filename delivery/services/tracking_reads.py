@@ -126,6 +126,7 @@ class OrderRecord:
     number: str
     status: OrderStatus
     placed_at: dt.datetime
+    customer_id: int
     customer: CustomerRecord
     lines: tuple[OrderLineRecord, ...]  # by id
     shipments: tuple[ShipmentRecord, ...]  # by id
@@ -143,6 +144,7 @@ _ORDER_WITH_LINES = (
         _o.number,
         _o.status,
         _o.placed_at,
+        _o.customer_id,
         _cu.name,
         _l.id,
         _l.name,
@@ -203,7 +205,7 @@ def load_order_record(session: Session, number: str) -> OrderRecord | None:
     rows = session.execute(_ORDER_WITH_LINES, {"key": key}).all()
     if not rows:
         return None
-    order_id, order_number, order_status, placed_at, customer_name = rows[0][:5]
+    order_id, order_number, order_status, placed_at, customer_id, customer_name = rows[0][:6]
     lines = tuple(
         OrderLineRecord(line_id, name, quantity, shipment_id)
         for *_, line_id, name, quantity, shipment_id in rows
@@ -221,6 +223,7 @@ def load_order_record(session: Session, number: str) -> OrderRecord | None:
         number=order_number,
         status=order_status,
         placed_at=placed_at,
+        customer_id=customer_id,
         customer=CustomerRecord(customer_name),
         lines=lines,
         shipments=shipments,
@@ -242,7 +245,15 @@ def _shipment_record(rows: Sequence[Sequence[Any]], order: OrderStateRecord) -> 
     )
 
 
-def track_order_number(session: Session, number: str, *, now: dt.datetime) -> OrderTracking | None:
-    """The tracking story of the order numbered ``number`` as seen at ``now``; None if unknown."""
+def track_order_number(
+    session: Session, number: str, *, now: dt.datetime, customer_id: int | None = None
+) -> OrderTracking | None:
+    """The tracking story of the order numbered ``number`` as seen at ``now``.
+
+    None if no order has that number or, when ``customer_id`` is given, if the order is not that
+    customer's (the caller cannot tell which: it must not reveal whether an order exists).
+    """
     order = load_order_record(session, number)
-    return None if order is None else order_tracking(session, order, now=now)
+    if order is None or (customer_id is not None and order.customer_id != customer_id):
+        return None
+    return order_tracking(session, order, now=now)

@@ -71,4 +71,4 @@ def test_model_path_names_the_archive_after_the_fingerprint(tmp_path: Path) -> N
 
 def test_the_project_itself_has_training_files() -> None:
     names = {p.relative_to(ROOT).as_posix() for p in training_files()}
-    assert {"config.yml", "domain.yml", "data/nlu.yml", "requirements/rasa.lock"} <= names
+    assert {"config.yml", "domain.yml", "data/nlu/wismo.yml", "requirements/rasa.lock"} <= names

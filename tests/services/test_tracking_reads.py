@@ -241,3 +241,12 @@ def test_the_core_path_takes_a_fixed_number_of_queries(session: Session) -> None
     assert _statements(session, small.number) == _statements(session, large.number) == 2
     assert _statements(session, nothing_shipped.number) == 2
     assert _core(session, large.number) == _orm(session, large.number)
+
+
+def test_only_the_owner_s_order_is_found_when_a_customer_is_given(session: Session) -> None:
+    order = factories.order(session, number="100778")
+    stranger = factories.customer(session, email="someone.else@example.com")
+    owner_view = track_order_number(session, "100778", now=NOW, customer_id=order.customer_id)
+    assert owner_view is not None
+    assert owner_view.order_id == order.id
+    assert track_order_number(session, "100778", now=NOW, customer_id=stranger.id) is None
