@@ -10,6 +10,7 @@ and for how long (on a terminal, one line that updates; otherwise a line per com
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import sys
@@ -156,9 +157,17 @@ def ensure_model(*, force: bool = False) -> Path:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--force", action="store_true", help="train even if the model exists")
+    parser.add_argument(
+        "--print-path",
+        action="store_true",
+        help="print the model's path on stdout (progress goes to stderr), for other commands",
+    )
     args = parser.parse_args(argv)
     try:
-        ensure_model(force=args.force)
+        with contextlib.redirect_stdout(sys.stderr if args.print_path else sys.stdout):
+            model = ensure_model(force=args.force)
+        if args.print_path:
+            print(model)
     except TrainingFailed as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
