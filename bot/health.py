@@ -1,12 +1,18 @@
-"""``GET /health``: whether the gateway can reach its database (200, else 503)."""
+"""``GET /health``: the gateway is up (200), and how each of its dependencies is doing.
+
+``{"status": "ok" | "degraded", "database": "ok" | "down", "rasa": ..., "action_server": ...}``.
+The gateway answers 200 whenever it can answer at all: while Rasa or the action server is down
+it still takes customers' messages and keeps them until they are back. Each check has a short
+timeout, so one hung dependency never hangs the page.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
@@ -14,11 +20,31 @@ from bot.state import gateway_state
 
 logger = logging.getLogger(__name__)
 
+#: Longest a database check may take (a connection attempt to a dead host can take minutes).
+DATABASE_TIMEOUT_SECONDS = 3.0
+
 
 async def health(request: Request) -> JSONResponse:
-    up = await run_in_threadpool(database_is_up, gateway_state(request).engine)
-    status = "ok" if up else "unavailable"
-    return JSONResponse({"status": status, "database": status}, status_code=200 if up else 503)
+    gateway = gateway_state(request)
+    database, rasa, actions = await asyncio.gather(
+        database_is_up_soon(gateway.engine),
+        gateway.rasa.status(),
+        gateway.rasa.action_server_status(),
+    )
+    checks = {"database": database, "rasa": rasa, "action_server": actions}
+    body = {"status": "ok" if all(checks.values()) else "degraded"}
+    body.update({name: "ok" if up else "down" for name, up in checks.items()})
+    return JSONResponse(body, headers={"Cache-Control": "no-store"})
+
+
+async def database_is_up_soon(engine: Engine) -> bool:
+    try:
+        async with asyncio.timeout(DATABASE_TIMEOUT_SECONDS):
+            # The thread goes on after a timeout, but the page no longer waits for it.
+            return await asyncio.to_thread(database_is_up, engine)
+    except TimeoutError:
+        logger.warning("database health check timed out")
+        return False
 
 
 def database_is_up(engine: Engine) -> bool:

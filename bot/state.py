@@ -8,6 +8,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.requests import Request
 
+from bot.rasa_client import RasaClient
+from bot.relay import Relay
 from delivery.settings import Settings
 
 
@@ -16,6 +18,8 @@ class GatewayState:
     settings: Settings
     engine: Engine
     session_factory: sessionmaker[Session]
+    rasa: RasaClient
+    relay: Relay
 
 
 def gateway_state(request: Request) -> GatewayState:

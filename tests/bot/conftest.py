@@ -1,8 +1,9 @@
-"""The gateway app against the test database, served in-process through httpx.
+"""The gateway app against the test database, served in-process through httpx or for real
+(uvicorn on loopback, for socket.io), with a stand-in Rasa where a test needs one.
 
-The client runs the app's lifespan (engine created and disposed) and hands each request the
-lifespan's state, as uvicorn does. The code under test commits, so the database is emptied
-before and after each test.
+The in-process client runs the app's lifespan (engine created and disposed) and hands each
+request the lifespan's state, as uvicorn does. The code under test commits, so the database is
+emptied before and after each test.
 """
 
 from __future__ import annotations
@@ -14,16 +15,19 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import Engine
-from starlette.applications import Starlette
-from starlette.types import Receive, Scope, Send
+from sqlalchemy.orm import Session, sessionmaker
 
-from bot.app import create_app
+from bot.app import Gateway, create_app
+from delivery.db.session import make_engine, make_session_factory
 from delivery.settings import Settings
 from tests.importer.documents import wipe
 
 TOKEN = "s3cret-import-token"
 
 Serve = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
+
+#: Points the gateway at a port nothing listens on: Rasa and the action server are "down".
+NOWHERE = "http://127.0.0.1:9"
 
 
 @pytest.fixture
@@ -33,11 +37,31 @@ def database_url(engine: Engine) -> Iterator[str]:
     wipe(engine)
 
 
-@asynccontextmanager
-async def serve_app(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
-    async with app.router.lifespan_context(app) as state:
+@pytest.fixture
+def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
+    """A session factory on the emptied test database (for code that commits)."""
+    engine = make_engine(database_url)
+    yield make_session_factory(engine)
+    engine.dispose()
 
-        async def with_state(scope: Scope, receive: Receive, send: Send) -> None:
+
+def gateway_settings(database_url: str, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "DATABASE_URL": database_url,
+        "IMPORT_API_TOKEN": TOKEN,
+        "RASA_URL": NOWHERE,
+        "ACTION_SERVER_URL": NOWHERE,
+        "TELEGRAM_BOT_TOKEN": None,
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@asynccontextmanager
+async def serve_app(app: Gateway) -> AsyncIterator[httpx.AsyncClient]:
+    async with app.web.router.lifespan_context(app.web) as state:
+
+        async def with_state(scope: Any, receive: Any, send: Any) -> None:
             await app({**scope, "state": dict(state or {})}, receive, send)
 
         transport = httpx.ASGITransport(app=with_state)
@@ -50,8 +74,6 @@ def serve(database_url: str) -> Serve:
     """``async with serve(**settings) as client``: the gateway on the test database."""
 
     def build(**overrides: Any) -> AbstractAsyncContextManager[httpx.AsyncClient]:
-        values: dict[str, Any] = {"DATABASE_URL": database_url, "IMPORT_API_TOKEN": TOKEN}
-        values.update(overrides)
-        return serve_app(create_app(Settings(**values)))
+        return serve_app(create_app(gateway_settings(database_url, **overrides)))
 
     return build

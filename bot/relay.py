@@ -1,0 +1,257 @@
+"""One customer message's way through the gateway, the same for every channel.
+
+Guards first (per-connection rate limit, size limit, a typed ``/intent{...}`` only when it is a
+button the bot offered in this conversation's latest turn), each answered politely by the
+gateway itself. A message that passes is stored in the transcript as ``pending`` and queued on
+its conversation; one worker per conversation sends the queue to Rasa in order (so a
+conversation's messages never overtake each other), records and delivers the replies. While
+Rasa or its action server is down or slow, the customer hears "one moment" once and the worker
+retries with backoff; nothing they typed is lost, and on the next start :meth:`Relay.resume`
+sends whatever is still pending.
+
+Channels call :meth:`Relay.handle` with a ``deliver`` callback that reaches the conversation,
+and register how to reach any conversation of theirs (:meth:`Relay.register_channel`), which
+is how replies to messages resumed after a restart find their way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import transcript
+from bot.conversation_queue import (
+    INPUT_CHANNELS,
+    Backoff,
+    ConversationQueues,
+    Deliver,
+    DeliverTo,
+    Job,
+    deliver_safely,
+    in_unit_of_work,
+    outgoing_from_rasa,
+)
+from bot.gateway_texts import GatewayText, gateway_text
+from bot.rasa_client import RasaClient
+from bot.rate_limit import RateLimiter, Verdict
+from bot.transcript import Button, Outgoing, TranscriptMessage
+from delivery.clock import utcnow
+from delivery.settings import Settings
+from delivery.vocabulary import Channel
+
+__all__ = [
+    "INPUT_CHANNELS",
+    "Backoff",
+    "Button",
+    "Deliver",
+    "DeliverTo",
+    "Incoming",
+    "Outgoing",
+    "Relay",
+    "TranscriptMessage",
+    "outgoing_from_rasa",
+]
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One customer message, as the channel received it."""
+
+    channel: Channel
+    sender: str  # the conversation id (web-..., tg-...)
+    text: str | None  # None: nothing to send (rasa-webchat's empty opening message)
+    metadata: dict[str, Any]  # language, customer_name, location: set by channel code only
+    connection: str  # what the rate limit counts against (socket sid, chat id)
+
+
+@dataclass(frozen=True)
+class _Refusal:
+    text: str | None  # None: refused without a word (the customer was told already)
+
+
+@dataclass
+class _Intake:
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    users: int = 0
+
+
+class Relay:
+    """The gateway's path to Rasa, shared by every channel (created in the app's lifespan)."""
+
+    def __init__(
+        self,
+        *,
+        sessions: sessionmaker[Session],
+        settings: Settings,
+        rasa: RasaClient,
+        backoff: Backoff | None = None,
+        clock: Callable[[], dt.datetime] = utcnow,
+    ) -> None:
+        self._sessions = sessions
+        self._settings = settings
+        self._backoff = backoff or Backoff()
+        self._clock = clock
+        self._rates = RateLimiter(settings.rate_limit_messages, settings.rate_limit_seconds)
+        self._queues = ConversationQueues(
+            sessions=sessions,
+            rasa=rasa,
+            backoff=self._backoff,
+            slow_notice_seconds=settings.slow_reply_notice_seconds,
+            clock=clock,
+        )
+        self._intakes: dict[str, _Intake] = {}
+        self._deliverers: dict[Channel, DeliverTo] = {}
+        self._started = clock()
+        self._resumer: asyncio.Task[None] | None = None
+        self._closed = False
+
+    def register_channel(self, channel: Channel, deliver_to: DeliverTo) -> None:
+        self._deliverers[channel] = deliver_to
+
+    async def handle(self, incoming: Incoming, deliver: Deliver) -> None:
+        """Guard, store and queue one message; returns once the customer heard something."""
+        if self._closed or incoming.text is None or not incoming.text.strip():
+            return
+        text = incoming.text.strip()
+        # Messages of one conversation are queued in the order they arrived, although the
+        # guard and the transcript make each wait for the database.
+        async with self._intake(incoming.sender):
+            refusal = await self._guard(incoming, text)
+            if refusal is None:
+                metadata = {**incoming.metadata, "channel": incoming.channel.value}
+                entry_id = await self._store_customer_message(incoming, text, metadata)
+                job = Job(entry_id=entry_id, text=text, metadata=metadata, deliver=deliver)
+                self._queues.enqueue(incoming.channel, incoming.sender, job)
+        if refusal is not None:
+            if refusal.text is not None:
+                await deliver_safely(deliver, [Outgoing(text=refusal.text)], incoming.sender)
+            return
+        await job.settled.wait()
+
+    async def history(self, sender: str, limit: int = 50) -> list[TranscriptMessage]:
+        return await self._db(lambda session: transcript.history(session, sender, limit))
+
+    def connection_closed(self, connection: str) -> None:
+        """Forget a connection's rate-limit state (a socket disconnected)."""
+        self._rates.forget(connection)
+
+    async def resume(self) -> None:
+        """Queue the messages left pending by an earlier run of the gateway.
+
+        Only those written before this relay was made: later ones are queued already. While
+        the database is unreachable it keeps trying in the background.
+        """
+        if self._resumer is None:
+            self._resumer = asyncio.create_task(self._resume(), name="relay:resume")
+            # Usually done at once; waiting here lets startup report what it resumed.
+            await asyncio.wait({self._resumer}, timeout=2.0)
+
+    async def _resume(self) -> None:
+        failures = 0
+        while not self._closed:
+            try:
+                pending = await self._db(
+                    lambda session: transcript.pending_messages(session, before=self._started)
+                )
+                break
+            except SQLAlchemyError:
+                failures += 1
+                logger.warning("cannot read pending messages yet", exc_info=failures == 1)
+                await asyncio.sleep(self._backoff.delay(failures))
+        else:
+            return
+        for message in pending:
+            deliver_to = self._deliverers.get(message.channel)
+            job = Job(
+                entry_id=message.entry_id,
+                text=message.text,
+                metadata=message.metadata,
+                deliver=deliver_to(message.conversation_id) if deliver_to else None,
+            )
+            self._queues.enqueue(message.channel, message.conversation_id, job)
+        if pending:
+            logger.info("resumed %d pending customer messages", len(pending))
+
+    async def aclose(self) -> None:
+        """Stop the workers; messages still queued stay pending for the next start."""
+        self._closed = True
+        if self._resumer is not None:
+            self._resumer.cancel()
+            await asyncio.gather(self._resumer, return_exceptions=True)
+        await self._queues.aclose()
+
+    async def _guard(self, incoming: Incoming, text: str) -> _Refusal | None:
+        """Why a message must not reach Rasa, or None when it may."""
+        language = incoming.metadata.get("language")
+        verdict = self._rates.check(incoming.connection)
+        if verdict is Verdict.REFUSE:
+            return _Refusal(gateway_text(GatewayText.SLOW_DOWN, language))
+        if verdict is Verdict.REFUSE_SILENTLY:
+            return _Refusal(None)
+        if len(text) > self._settings.message_max_chars:
+            limit = self._settings.message_max_chars
+            return _Refusal(gateway_text(GatewayText.TOO_LONG, language, limit=limit))
+        # Rasa reads "/intent{...}" as an intent with entities, skipping NLU: only a button the
+        # bot offered in its latest turn may say that (the actions re-check every choice anyway).
+        if text.startswith("/") and text not in await self._offered_payloads(incoming.sender):
+            logger.info("refused a typed intent in %s", incoming.sender)
+            return _Refusal(gateway_text(GatewayText.USE_BUTTONS, language))
+        return None
+
+    async def _offered_payloads(self, sender: str) -> frozenset[str]:
+        try:
+            return await self._db(lambda session: transcript.offered_payloads(session, sender))
+        except SQLAlchemyError:
+            logger.exception("could not read the offered buttons of %s", sender)
+            return frozenset()  # refuse: a typed intent is never let through unchecked
+
+    async def _store_customer_message(
+        self, incoming: Incoming, text: str, metadata: dict[str, Any]
+    ) -> int | None:
+        def store(session: Session) -> int:
+            return transcript.add_customer_message(
+                session,
+                channel=incoming.channel,
+                conversation_id=incoming.sender,
+                text=text,
+                metadata=metadata,
+                now=self._clock(),
+            )
+
+        try:
+            return await self._db(store)
+        except SQLAlchemyError:
+            # Better answered and unrecorded than not answered at all.
+            logger.exception("could not store a message of %s; sending it anyway", incoming.sender)
+            return None
+
+    @asynccontextmanager
+    async def _intake(self, sender: str) -> AsyncIterator[None]:
+        """One message of ``sender`` at a time, first come first served (asyncio's locks are
+        fair); the lock is dropped when nobody holds or waits for it."""
+        intake = self._intakes.get(sender)
+        if intake is None:
+            intake = self._intakes[sender] = _Intake()
+        intake.users += 1
+        try:
+            async with intake.lock:
+                yield
+        finally:
+            intake.users -= 1
+            if intake.users == 0:
+                del self._intakes[sender]
+
+    async def _db(self, work: Callable[[Session], T]) -> T:
+        return await in_unit_of_work(self._sessions, work)
