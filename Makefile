@@ -17,14 +17,14 @@ STAMPS := .make
 UV_VERSION := $(shell sed -n 's/^uv==//p' requirements/dev.lock)
 # What ruff checks (the folders that exist yet).
 CODE := $(wildcard delivery bot actions scripts tests bench migrations)
-CHECKS := lint typecheck migrations pytest validate
+CHECKS := lint typecheck migrations validate pytest conversations
 
 # No usage data leaves the machine, and less third-party noise from Rasa's dependencies.
 export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help env run test $(CHECKS) migrate seed train lock clean distclean
+.PHONY: help env run chat test $(CHECKS) migrate seed train lock clean distclean
 
 help: ## list the commands
 	@echo "Usage: make <command>   (run from the project's root)"
@@ -65,6 +65,9 @@ env: $(STAMPS)/venv $(STAMPS)/rasa-venv ## create or update both environments
 run: env ## start everything: database, demo data, Rasa model, servers (Ctrl-C stops)
 	@$(PYTHON) scripts/stack.py
 
+chat: $(STAMPS)/venv ## talk to the running assistant (`make run`) in this terminal
+	@$(PYTHON) scripts/chat.py
+
 migrate: $(STAMPS)/venv ## bring the database (DATABASE_URL, default var/delivery.db) up to date
 	@$(PYTHON) -m delivery migrate
 
@@ -76,7 +79,7 @@ train: env ## train the Rasa model unless one matches the training data (FORCE=1
 
 # --- checks (CI runs `make test`) ---------------------------------------------------------------
 
-test: env ## every check CI runs: lint, typecheck, migrations, pytest, validate
+test: env ## every check CI runs: lint, typecheck, migrations, validate, pytest, conversations
 	@failed=(); \
 	for check in $(CHECKS); do $(MAKE) $$check || failed+=("$$check"); done; \
 	if (( $${#failed[@]} )); then echo "==> FAILED: $${failed[*]}"; exit 1; fi; \
@@ -100,9 +103,15 @@ pytest: env ## the test suite (ARGS="-k words" to pick tests)
 	@echo "==> tests: pytest"
 	@$(VENV)/bin/pytest $(ARGS)
 
-validate: $(STAMPS)/rasa-venv ## rasa data validate: the domain and training data are consistent
+validate: $(STAMPS)/rasa-venv ## rasa data validate (scripts/validate_assistant.py): domain and data agree
 	@echo "==> rasa data validate"
-	@$(RASA) data validate --fail-on-warnings
+	@$(RASA_VENV)/bin/python scripts/validate_assistant.py
+
+conversations: env ## rasa test: the test conversations in tests/conversations/, no prediction error
+	@echo "==> rasa test: test conversations (tests/conversations/)"
+	@model=$$($(PYTHON) scripts/train_model.py --print-path); \
+	$(RASA) test core --model "$$model" --stories tests/conversations \
+		--fail-on-prediction-errors --out var/rasa-test --no-plot
 
 # --- maintenance --------------------------------------------------------------------------------
 

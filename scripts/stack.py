@@ -160,7 +160,7 @@ def build_services(settings: Settings, ports: Ports, model: Path, token: str) ->
     actions_command += ["--port", str(ports.actions)]
     rasa_command = [
         str(RASA), "run",
-        "--enable-api", "--auth-token", token,
+        "--enable-api", f"--auth-token={token}",
         "--model", str(model),
         "--interface", LOOPBACK, "--port", str(ports.rasa),
         "--endpoints", str(endpoints_file(ports.actions)),
@@ -245,7 +245,7 @@ def print_welcome(settings: Settings, ports: Ports, token: str) -> None:
         else "off (set TELEGRAM_BOT_TOKEN to connect a Telegram bot)"
     )
     logs = ", ".join(f"var/log/{name}.log" for name in ("gateway", "rasa", "actions"))
-    rows = [("Demo shop + chat widget", f"{gateway}/")]
+    rows = [("Demo shop + chat widget", f"{gateway}/"), ("Chat in a terminal", "make chat")]
     if serves(f"http://{LOOPBACK}:{ports.gateway}/agent"):  # the console arrives in a later issue
         rows.append(("Staff console", f"{gateway}/agent"))
     rows += [

@@ -20,6 +20,10 @@ from sqlalchemy.orm import Session
 from delivery.db.migrations import migrate
 from delivery.db.session import make_engine
 
+# The real assistant (Rasa + action server on a seeded database), shared by tests/e2e,
+# tests/browser and tests/telegram and started at most once per test session.
+pytest_plugins = ["tests.support.assistant"]
+
 POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )

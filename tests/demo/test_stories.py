@@ -14,6 +14,7 @@ from delivery.demo.generator import seed_demo
 from delivery.demo.showcase import SHOWCASE_ORDERS
 from delivery.demo.stories import SHOWCASE_RETURN_REFERENCE
 from delivery.normalize import postcode_key
+from delivery.services.returns import normalize_reference
 from delivery.vocabulary import ReturnStatus, ShipmentStatus
 from tests.factories import NOW
 
@@ -181,3 +182,7 @@ def test_showcase_is_the_same_for_every_seed(session: Session) -> None:
     first = showcase_rows()
     seed = 2
     assert showcase_rows() == first
+
+
+def test_the_showcase_return_reference_has_the_format_customers_are_told() -> None:
+    assert normalize_reference(SHOWCASE_RETURN_REFERENCE) == SHOWCASE_RETURN_REFERENCE
