@@ -1,8 +1,8 @@
 """The admin command line: ``python -m delivery <command>``.
 
 Commands: ``migrate`` (schema to the newest migration), ``seed-demo`` (demo data when the
-database is empty) and ``import`` (a shop's order file). Each subcommand lives beside the code it
-drives and registers itself here.
+database is empty), ``import`` (a shop's order file) and ``staff`` (the staff console's logins).
+Each subcommand lives beside the code it drives and registers itself here.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ def _migrate_command(args: argparse.Namespace, settings: Settings) -> int:
 def build_parser() -> argparse.ArgumentParser:
     from delivery.demo.cli import register as register_demo
     from delivery.importer.cli import register as register_import
+    from delivery.staff.cli import register as register_staff
 
     parser = argparse.ArgumentParser(prog="python -m delivery", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -32,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     register_demo(commands)
     register_import(commands)
+    register_staff(commands)
     return parser
 
 

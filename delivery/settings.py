@@ -84,6 +84,19 @@ class Settings(BaseSettings):
     # (1-256 characters of A-Z, a-z, 0-9, _ and -).
     telegram_webhook_secret: SecretStr | None = Field(default=None, alias="TELEGRAM_WEBHOOK_SECRET")
 
+    # Live agents (docs/handoff-design.md): when people answer, and the staff console's sessions.
+    # Days and hours staff answer handed-off conversations,
+    # e.g. "mon-fri 09:00-18:00, sat 10:00-14:00".
+    staff_hours: str = Field(default="mon-fri 09:00-18:00", alias="STAFF_HOURS")
+    staff_timezone: str = Field(default="Europe/Rome", alias="STAFF_TIMEZONE")
+    # The wait a customer is told while there is no recent handoff to measure it from.
+    handoff_default_wait_minutes: int = Field(default=5, alias="HANDOFF_DEFAULT_WAIT_MINUTES", ge=1)
+    # A staff login lasts at most this long, and ends sooner after this long unused.
+    staff_session_hours: float = Field(default=12.0, alias="STAFF_SESSION_HOURS", gt=0)
+    staff_idle_minutes: float = Field(default=60.0, alias="STAFF_IDLE_MINUTES", gt=0)
+    # Mark the staff session cookie Secure (set it when the console is served over HTTPS).
+    staff_cookie_secure: bool = Field(default=False, alias="STAFF_COOKIE_SECURE")
+
 
 def load_settings() -> Settings:
     """Read the settings from the environment (called once per process)."""

@@ -93,3 +93,32 @@ class VerificationMethod(StrEnum):
 class Channel(StrEnum):
     TELEGRAM = "telegram"
     WEB = "web"
+
+
+class HandoffReason(StrEnum):
+    """Why a conversation was handed from the bot to a person."""
+
+    CUSTOMER_REQUEST = "customer_request"
+    MISUNDERSTOOD = "misunderstood"  # the bot failed to understand twice in a row
+    LOCKOUT = "lockout"  # verification locked out
+    UPSET = "upset"  # the gateway judged the customer upset
+    CLAIM = "claim"  # a damaged or missing item claim was recorded
+
+
+class HandoffStatus(StrEnum):
+    WAITING = "waiting"  # in the queue, no person yet
+    ACTIVE = "active"  # a person holds the conversation
+    RETURNED = "returned"  # handed back to the bot
+    CLOSED = "closed"
+
+
+class HandoffOutcome(StrEnum):
+    RESOLVED = "resolved"
+    UNRESOLVED = "unresolved"
+    NO_REPLY = "no_reply"  # the customer left before a person could help
+    HANDED_BACK = "handed_back"
+
+
+class StaffRole(StrEnum):
+    AGENT = "agent"
+    ADMIN = "admin"  # may also manage the canned replies

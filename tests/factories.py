@@ -251,3 +251,71 @@ def return_(
     session.add(row)
     session.flush()
     return row
+
+
+# --- the staff side (docs/handoff-design.md) ---------------------------------------------------
+# Imported here rather than above so that this section stays a pure addition to the file.
+import functools  # noqa: E402
+
+from delivery.db.staff_models import CannedReply, Handoff, StaffUser  # noqa: E402
+from delivery.vocabulary import Channel, HandoffReason, HandoffStatus, StaffRole  # noqa: E402
+
+#: The password every factory-made staff user has.
+STAFF_PASSWORD = "correct horse battery"
+
+
+@functools.cache
+def _staff_password_hash() -> str:
+    from delivery.services.passwords import hash_password
+
+    return hash_password(STAFF_PASSWORD)  # hashed once: scrypt is slow on purpose
+
+
+def staff_user(session: Session, **overrides: Any) -> StaffUser:
+    """An active agent whose password is :data:`STAFF_PASSWORD`."""
+    n = _next()
+    values: dict[str, Any] = {
+        "username": f"agent{n}",
+        "display_name": f"Maria Rossi {n}",
+        "password_hash": _staff_password_hash(),
+        "role": StaffRole.AGENT,
+        "active": True,
+        "created_at": NOW - dt.timedelta(days=30),
+    }
+    values.update(overrides)
+    row = StaffUser(**values)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def handoff(session: Session, **overrides: Any) -> Handoff:
+    """A waiting handoff of a web conversation, requested a minute before ``NOW``."""
+    n = _next()
+    values: dict[str, Any] = {
+        "conversation_id": f"web-conversation-{n}",
+        "channel": Channel.WEB,
+        "customer_id": None,
+        "reason": HandoffReason.CUSTOMER_REQUEST,
+        "status": HandoffStatus.WAITING,
+        "requested_at": NOW - dt.timedelta(minutes=1),
+    }
+    values.update(overrides)
+    row = Handoff(**values)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def canned_reply(session: Session, **overrides: Any) -> CannedReply:
+    n = _next()
+    values: dict[str, Any] = {
+        "title": f"Reply {n}",
+        "text": f"Canned reply number {n}.",
+        "created_at": NOW,
+    }
+    values.update(overrides)
+    row = CannedReply(**values)
+    session.add(row)
+    session.flush()
+    return row

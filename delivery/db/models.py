@@ -382,3 +382,7 @@ class TranscriptEntry(Base):
     delivery_state: Mapped[DeliveryState | None] = mapped_column(string_enum(DeliveryState))
     created_at: Mapped[utc_timestamp]
     delivered_at: Mapped[dt.datetime | None]
+
+
+# The staff tables share this metadata: importing the models registers them too.
+from delivery.db import staff_models as staff_models  # noqa: E402

@@ -1,0 +1,1 @@
+"""Staff accounts from the command line (``python -m delivery staff ...``)."""
