@@ -1,4 +1,4 @@
-"""Damaged or missing items: take down what happened, then bring in a person.
+"""Damaged or missing items: take down what happened, then hand over to a person.
 
 Claims (replacement, refund, voucher) are settled by the shop's team for now; the report is kept
 in the audit log against the order so the person who takes over sees it.
@@ -16,9 +16,11 @@ from sqlalchemy.orm import Session
 
 from actions.base import DeliveryAction, DeliveryFormValidation
 from actions.conversation import Conversation
+from actions.handoff import hand_over
 from actions.names import Form, Journey, Response, SlotName
 from actions.verification import journey_of, owned_order
 from delivery.services import audit
+from delivery.vocabulary import HandoffReason
 
 #: Longest description kept (a customer may paste a long story).
 MAX_DESCRIPTION = 2000
@@ -78,5 +80,4 @@ class ActionReportClaim(DeliveryAction):
                 idempotency_key=key,
             )
         talk.say(Response.CLAIM_RECORDED, order_number=number)
-        talk.say(Response.HANDOFF)
-        return []
+        return hand_over(talk, session, self.runtime.settings, HandoffReason.CLAIM)

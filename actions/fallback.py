@@ -1,18 +1,21 @@
-"""Misunderstandings: ask to rephrase once, offer a person when it happens twice in a row."""
+"""Misunderstandings: ask to rephrase once; hand over to a person when it happens twice in a row."""
 
 from __future__ import annotations
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
-from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.types import DomainDict
+from sqlalchemy.orm import Session
 
+from actions.base import DeliveryAction
+from actions.conversation import Conversation
+from actions.handoff import hand_over
 from actions.names import Intent, Response
+from delivery.vocabulary import HandoffReason
 
 MISUNDERSTOOD = frozenset({Intent.NLU_FALLBACK, Intent.OUT_OF_SCOPE})
 
-#: This many misunderstood messages in a row and a person is offered.
-OFFER_PERSON_AFTER = 2
+#: This many misunderstood messages in a row and a person takes over.
+HAND_OVER_AFTER = 2
 
 
 def misunderstood_in_a_row(tracker: Tracker) -> int:
@@ -28,17 +31,15 @@ def misunderstood_in_a_row(tracker: Tracker) -> int:
     return count
 
 
-class ActionHandleMisunderstanding(Action):
+class ActionHandleMisunderstanding(DeliveryAction):
     def name(self) -> str:
         return "action_handle_misunderstanding"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        if misunderstood_in_a_row(tracker) >= OFFER_PERSON_AFTER:
-            dispatcher.utter_message(response=Response.OFFER_PERSON)
-        elif (tracker.latest_message.get("intent") or {}).get("name") == Intent.OUT_OF_SCOPE:
-            dispatcher.utter_message(response=Response.OUT_OF_SCOPE)
+    def act(self, talk: Conversation, session: Session) -> list[EventType]:
+        if misunderstood_in_a_row(talk.tracker) >= HAND_OVER_AFTER:
+            return hand_over(talk, session, self.runtime.settings, HandoffReason.MISUNDERSTOOD)
+        if talk.latest_intent == Intent.OUT_OF_SCOPE:
+            talk.say(Response.OUT_OF_SCOPE)
         else:
-            dispatcher.utter_message(response=Response.PLEASE_REPHRASE)
+            talk.say(Response.PLEASE_REPHRASE)
         return []

@@ -27,6 +27,8 @@ class Intent(StrEnum):
     REPORT_MISSING_ITEM = "report_missing_item"
     TALK_TO_PERSON = "talk_to_person"
     INFORM = "inform"
+    # Triggered by the gateway (never typed: the gateway refuses typed intents it did not offer).
+    EXTERNAL_HANDOFF = "EXTERNAL_handoff"
 
 
 class Entity(StrEnum):
@@ -162,7 +164,11 @@ class Response(StrEnum):
     # claims and people
     CLAIM_RECORDED = "utter_claim_recorded"
     HANDOFF = "utter_handoff"
+    HANDOFF_INTRO_UPSET = "utter_handoff_intro_upset"
+    HANDOFF_INTRO_MISUNDERSTOOD = "utter_handoff_intro_misunderstood"
+    HANDOFF_NEXT = "utter_handoff_next"
+    HANDOFF_QUEUED = "utter_handoff_queued"
+    HANDOFF_AFTER_HOURS = "utter_handoff_after_hours"
     # fallback
     PLEASE_REPHRASE = "utter_please_rephrase"
     OUT_OF_SCOPE = "utter_out_of_scope"
-    OFFER_PERSON = "utter_offer_person"

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from actions import wording
 from actions.base import DeliveryAction, DeliveryFormValidation
 from actions.conversation import Conversation
+from actions.handoff import hand_over
 from actions.names import Entity, Form, Journey, Response, SlotName
 from delivery.db.models import Customer, Order
 from delivery.normalize import order_number_key
@@ -37,7 +38,7 @@ from delivery.services.identity import (
 )
 from delivery.services.orders import orders_of_customer
 from delivery.services.tracking_reads import load_order_record
-from delivery.vocabulary import VerificationMethod
+from delivery.vocabulary import HandoffReason, VerificationMethod
 
 #: How many of a customer's orders are offered as buttons.
 ORDERS_OFFERED = 5
@@ -73,6 +74,22 @@ def journey_of(tracker: Tracker) -> Journey | None:
 class ValidateOrderForm(DeliveryFormValidation):
     def name(self) -> str:
         return f"validate_{Form.ORDER}"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Validates; a lockout in this turn hands the conversation to a person, who can
+        check who the customer is in other ways."""
+        # Read first: rasa-sdk writes this turn's slots into the tracker while it validates.
+        locked_before = tracker.get_slot(SlotName.JOURNEY_ALLOWED) is False
+        events = await super().run(dispatcher, tracker, domain)
+        if not locked_before and _locks_out(events):
+            talk = self.conversation(dispatcher, tracker, domain)
+            settings = self.runtime.settings
+            events += await self.in_session(
+                lambda session: hand_over(talk, session, settings, HandoffReason.LOCKOUT)
+            )
+        return events
 
     async def required_slots(
         self,
@@ -232,6 +249,15 @@ class ValidateOrderForm(DeliveryFormValidation):
             order_number=number,
         )
         return {SlotName.ORDER_NUMBER: number, SlotName.PROOF: None}
+
+
+def _locks_out(events: list[EventType]) -> bool:
+    return any(
+        event.get("event") == "slot"
+        and event.get("name") == SlotName.JOURNEY_ALLOWED
+        and event.get("value") is False
+        for event in events
+    )
 
 
 def _method_of(proof: str) -> VerificationMethod:

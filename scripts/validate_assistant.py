@@ -38,9 +38,15 @@ def sent_by_actions(name: str, full: set[str], prefixes: set[str]) -> bool:
 
 
 #: Warnings Rasa 3.6 gives every project of this shape, which say nothing about its data: the
-#: note on 3.0's slot mappings (for any domain with slots), and a retrieval intent that is both
-#: listed in the domain (as Rasa's docs ask) and found in the NLU data.
+#: note on 3.0's slot mappings (for any domain with slots), a retrieval intent that is both
+#: listed in the domain (as Rasa's docs ask) and found in the NLU data, and intents that only
+#: the gateway raises (``EXTERNAL_...`` through Rasa's trigger_intent API), which no customer
+#: message may ever be classified as.
 RASA_NOTICES = (
+    re.compile(
+        r"^The intent 'EXTERNAL_[a-z_]+' is listed in the domain file, but is not found in the "
+        r"NLU training data\."
+    ),
     re.compile(r"^Slot auto-fill has been removed in 3\.0"),
     re.compile(
         r"^The following duplicated intents have been found across multiple domain "

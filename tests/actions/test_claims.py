@@ -39,7 +39,8 @@ async def test_a_damaged_item_is_recorded_once_and_a_person_is_brought_in(
     chat.says("the mug is broken")
     action = ActionReportClaim(runtime)
     reply = await run(action, chat)
-    assert reply.responses == ["utter_claim_recorded", "utter_handoff"]
+    assert reply.responses == ["utter_claim_recorded", "utter_handoff", "utter_handoff_next", None]
+    assert reply.events == [{"event": "pause", "timestamp": None}]
     await run(action, chat)  # the same message processed again (a retry)
     claims = _claims(session)
     assert len(claims) == 1
