@@ -22,11 +22,13 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
 from bot.api import api_routes
+from bot.handoff_desk import HandoffDesk
 from bot.health import health
 from bot.pages import home_page
 from bot.rasa_client import RasaClient
 from bot.relay import Relay
 from bot.socket_channel import SocketChannel
+from bot.staff import AgentLive, staff_routes
 from bot.state import GatewayState
 from bot.telegram import TelegramChannel, TelegramConfigError, start_telegram, webhook_route
 from delivery.db.session import make_engine, make_session_factory
@@ -69,6 +71,9 @@ def create_app(settings: Settings | None = None) -> Gateway:
             action_server_url=settings.action_server_base_url,
         )
         relay = Relay(sessions=sessions, settings=settings, rasa=rasa)
+        desk = HandoffDesk(sessions=sessions, rasa=rasa, relay=relay)
+        live = AgentLive(server=sockets.server, sessions=sessions, settings=settings)
+        desk.set_broadcast(live)
         telegram: TelegramChannel | None = None
         try:
             sockets.attach(relay, sessions)
@@ -76,7 +81,12 @@ def create_app(settings: Settings | None = None) -> Gateway:
             # After every channel registered, so resumed messages' replies find their way.
             await relay.resume()
             gateway = GatewayState(
-                settings=settings, engine=engine, session_factory=sessions, rasa=rasa, relay=relay
+                settings=settings,
+                engine=engine,
+                session_factory=sessions,
+                rasa=rasa,
+                relay=relay,
+                desk=desk,
             )
             yield {"gateway": gateway, "telegram": telegram}
         finally:
@@ -84,6 +94,7 @@ def create_app(settings: Settings | None = None) -> Gateway:
             if telegram is not None:
                 await telegram.stop()
             await relay.aclose()
+            await desk.aclose()
             await rasa.aclose()
             engine.dispose()
 
@@ -91,6 +102,7 @@ def create_app(settings: Settings | None = None) -> Gateway:
         Route("/", home_page, methods=["GET"], name="home"),
         Route("/health", health, methods=["GET"], name="health"),
         Mount("/api/v1", routes=api_routes()),
+        *staff_routes(),
         Mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static"),
         webhook_route(),
     ]

@@ -14,7 +14,7 @@ import datetime as dt
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import transcript
 from bot.gateway_texts import GatewayText, gateway_text
-from bot.rasa_client import RasaClient, RasaRefused, RasaUnavailable
+from bot.rasa_client import RasaClient, RasaError, RasaRefused, RasaUnavailable
 from bot.transcript import Button, Outgoing
 from delivery.db.session import unit_of_work
 from delivery.vocabulary import Channel
@@ -37,6 +37,18 @@ INPUT_CHANNELS = {Channel.WEB: "socketio", Channel.TELEGRAM: "telegram"}
 Deliver = Callable[[Sequence[Outgoing]], Awaitable[None]]
 #: A channel's way to reach one of its conversations by id (for replies that come later).
 DeliverTo = Callable[[str], Deliver]
+#: Told of every custom payload the assistant sends (conversation id, payload): how the
+#: handoff desk learns that the assistant handed a conversation over.
+CustomListener = Callable[[str, dict[str, Any]], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """An intent the gateway raises in the conversation right after Rasa's answer (e.g.
+    ``EXTERNAL_handoff`` when the customer is upset)."""
+
+    intent: str
+    entities: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -59,6 +71,7 @@ class Job:
     text: str
     metadata: dict[str, Any]
     deliver: Deliver | None  # None: nobody to tell (resumed for a channel that is off)
+    follow_up: FollowUp | None = None
     # Set once the customer has heard something: the replies, or "one moment".
     settled: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -92,6 +105,10 @@ class ConversationQueues:
         self._clock = clock
         self._conversations: dict[str, _Conversation] = {}
         self._closed = False
+        self._custom_listeners: list[CustomListener] = []
+
+    def on_custom_payload(self, listener: CustomListener) -> None:
+        self._custom_listeners.append(listener)
 
     async def aclose(self) -> None:
         """Stop the workers; messages still queued stay pending in the transcript."""
@@ -207,7 +224,33 @@ class ConversationQueues:
             logger.exception("could not record the replies to %s", conversation.sender)
         if job.deliver is not None and messages:
             await deliver_safely(job.deliver, messages, conversation.sender)
+        await self._tell_listeners(conversation.sender, messages)
+        if job.follow_up is not None:
+            await self._follow_up(conversation, job, job.follow_up)
         job.settled.set()
+
+    async def _follow_up(self, conversation: _Conversation, job: Job, follow_up: FollowUp) -> None:
+        """Raise the gateway's intent and pass its replies on like any others."""
+        try:
+            replies = await self._rasa.trigger_intent(
+                conversation.sender, follow_up.intent, follow_up.entities
+            )
+        except RasaError as exc:
+            logger.warning(
+                "could not raise %s in %s: %s", follow_up.intent, conversation.sender, exc
+            )
+            return
+        await self._answer(conversation, replace(job, entry_id=None, follow_up=None), replies)
+
+    async def _tell_listeners(self, sender: str, messages: Sequence[Outgoing]) -> None:
+        for message in messages:
+            if message.custom is None:
+                continue
+            for listener in self._custom_listeners:
+                try:
+                    await listener(sender, message.custom)
+                except Exception:
+                    logger.exception("a custom payload listener failed for %s", sender)
 
     async def _tell_to_wait(self, conversation: _Conversation, job: Job) -> None:
         if conversation.told_to_wait or job.deliver is None:

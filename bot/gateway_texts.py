@@ -14,6 +14,8 @@ class GatewayText(StrEnum):
     TOO_LONG = "too_long"  # takes {limit}
     SLOW_DOWN = "slow_down"
     USE_BUTTONS = "use_buttons"
+    AGENT_JOINED = "agent_joined"  # takes {name}; channels without a live-agent display
+    AGENT_LEFT = "agent_left"  # takes {name}
 
 
 DEFAULT_LANGUAGE = "en"
@@ -32,6 +34,10 @@ _TEXTS: dict[str, dict[GatewayText, str]] = {
         GatewayText.USE_BUTTONS: (
             "Please use the buttons, or tell me in your own words what you'd like to do."
         ),
+        GatewayText.AGENT_JOINED: "{name} from our team has joined the chat.",
+        GatewayText.AGENT_LEFT: (
+            "{name} has left the chat. The assistant is back: just write if you need anything else."
+        ),
     },
     "it": {
         GatewayText.ONE_MOMENT: (
@@ -47,6 +53,10 @@ _TEXTS: dict[str, dict[GatewayText, str]] = {
         ),
         GatewayText.USE_BUTTONS: (
             "Usa i pulsanti, oppure dimmi con parole tue che cosa vorresti fare."
+        ),
+        GatewayText.AGENT_JOINED: "{name} del nostro team si è unito alla chat.",
+        GatewayText.AGENT_LEFT: (
+            "{name} ha lasciato la chat. Torna l'assistente: scrivi pure se ti serve altro."
         ),
     },
     "pl": {
@@ -64,6 +74,11 @@ _TEXTS: dict[str, dict[GatewayText, str]] = {
         GatewayText.USE_BUTTONS: (
             "Skorzystaj z przycisków albo napisz własnymi słowami, co chcesz zrobić."
         ),
+        GatewayText.AGENT_JOINED: "{name} z naszego zespołu dołącza do rozmowy.",
+        GatewayText.AGENT_LEFT: (
+            "{name} opuszcza rozmowę. Dalej odpowiada "
+            "asystent: napisz, jeśli potrzebujesz czegoś jeszcze."
+        ),
     },
     "fi": {
         GatewayText.ONE_MOMENT: "Hetkinen: sain viestisi ja vastaan niin pian kuin voin.",
@@ -74,6 +89,10 @@ _TEXTS: dict[str, dict[GatewayText, str]] = {
             "Kirjoitat nopeammin kuin ehdin lukea! Odota hetki ennen kuin lähetät lisää."
         ),
         GatewayText.USE_BUTTONS: ("Käytä painikkeita tai kerro omin sanoin, mitä haluaisit tehdä."),
+        GatewayText.AGENT_JOINED: "{name} tiimistämme liittyi keskusteluun.",
+        GatewayText.AGENT_LEFT: (
+            "{name} poistui keskustelusta. Avustaja jatkaa: kirjoita, jos tarvitset vielä jotain."
+        ),
     },
     "ar": {
         GatewayText.ONE_MOMENT: "لحظة من فضلك: وصلتني رسالتك وسأرد عليك في أقرب وقت ممكن.",
@@ -82,6 +101,10 @@ _TEXTS: dict[str, dict[GatewayText, str]] = {
             "أنت تكتب أسرع مما أستطيع القراءة! من فضلك انتظر لحظة قبل إرسال المزيد."
         ),
         GatewayText.USE_BUTTONS: ("من فضلك استخدم الأزرار، أو أخبرني بكلماتك ما الذي تريد فعله."),
+        GatewayText.AGENT_JOINED: "{name} من فريقنا معك الآن في المحادثة.",
+        GatewayText.AGENT_LEFT: (
+            "انتهت مشاركة {name} في المحادثة. المساعد معك من جديد: اكتب إذا احتجت أي شيء آخر."
+        ),
     },
 }
 

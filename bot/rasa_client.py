@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -81,6 +82,40 @@ class RasaClient:
         if not isinstance(replies, list) or not all(isinstance(r, dict) for r in replies):
             raise RasaUnavailable("Rasa's answer is not a list of messages")
         return replies
+
+    async def append_events(self, sender: str, events: list[dict[str, Any]]) -> None:
+        """Add events to a conversation through Rasa's HTTP API (``pause``, ``resume``, an
+        agent's ``bot`` message), so that Rasa's tracker keeps the whole conversation."""
+        await self._api_post(f"/conversations/{quote(sender, safe='')}/tracker/events", events)
+
+    async def trigger_intent(
+        self, sender: str, intent: str, entities: dict[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
+        """Run the assistant on an intent the gateway raises (never one a customer typed);
+        the replies, shaped as the REST channel's."""
+        body = {"name": intent, "entities": entities or {}}
+        answer = await self._api_post(
+            f"/conversations/{quote(sender, safe='')}/trigger_intent", body
+        )
+        messages = answer.get("messages") if isinstance(answer, dict) else None
+        if not isinstance(messages, list):
+            return []
+        return [m for m in messages if isinstance(m, dict)]
+
+    async def _api_post(self, path: str, body: Any) -> Any:
+        params = {"token": self._token} if self._token else None
+        try:
+            response = await self._http.post(f"{self._rasa_url}{path}", json=body, params=params)
+        except httpx.HTTPError as exc:
+            raise RasaUnavailable(f"Rasa's API is not reachable ({type(exc).__name__})") from exc
+        if response.status_code >= 500:
+            raise RasaUnavailable(f"Rasa's API answered {response.status_code}")
+        if response.status_code >= 400:
+            raise RasaRefused(f"Rasa's API refused {path}: {response.status_code}")
+        try:
+            return response.json()
+        except ValueError:
+            return None
 
     async def status(self) -> bool:
         """Whether Rasa is up with its model loaded (``/status`` needs the API token; without

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -32,8 +32,10 @@ from bot.conversation_queue import (
     INPUT_CHANNELS,
     Backoff,
     ConversationQueues,
+    CustomListener,
     Deliver,
     DeliverTo,
+    FollowUp,
     Job,
     deliver_safely,
     in_unit_of_work,
@@ -44,6 +46,8 @@ from bot.rasa_client import RasaClient
 from bot.rate_limit import RateLimiter, Verdict
 from bot.transcript import Button, Outgoing, TranscriptMessage
 from delivery.clock import utcnow
+from delivery.services.handoffs import HandoffView, open_handoff
+from delivery.services.upset import Upset, assess_upset, conversation_is_upset
 from delivery.settings import Settings
 from delivery.vocabulary import Channel
 
@@ -63,6 +67,13 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+#: Told of a customer's message while their conversation is with a person: (handoff, text, at).
+HandedOffListener = Callable[[HandoffView, str, dt.datetime], Awaitable[None]]
+#: Raised after Rasa's answer to an upset customer: the assistant hands over to a person.
+UPSET_FOLLOW_UP = FollowUp("EXTERNAL_handoff", {"handoff_reason": "upset"})
+#: How many of the customer's latest messages the upset check weighs.
+UPSET_LOOKBACK = 3
 
 
 @dataclass(frozen=True)
@@ -112,6 +123,7 @@ class Relay:
             clock=clock,
         )
         self._intakes: dict[str, _Intake] = {}
+        self._handed_off_listeners: list[HandedOffListener] = []
         self._deliverers: dict[Channel, DeliverTo] = {}
         self._started = clock()
         self._resumer: asyncio.Task[None] | None = None
@@ -119,6 +131,20 @@ class Relay:
 
     def register_channel(self, channel: Channel, deliver_to: DeliverTo) -> None:
         self._deliverers[channel] = deliver_to
+
+    def deliver_to(self, channel: Channel, conversation_id: str) -> Deliver | None:
+        """How to reach a conversation outside a customer's turn (an agent's reply); None
+        when its channel is off."""
+        deliver_to = self._deliverers.get(channel)
+        return deliver_to(conversation_id) if deliver_to is not None else None
+
+    def on_custom_payload(self, listener: CustomListener) -> None:
+        """Be told of every custom payload the assistant sends (the handoff desk)."""
+        self._queues.on_custom_payload(listener)
+
+    def on_handed_off_message(self, listener: HandedOffListener) -> None:
+        """Be told of every customer message while their conversation is handed off."""
+        self._handed_off_listeners.append(listener)
 
     async def handle(self, incoming: Incoming, deliver: Deliver) -> None:
         """Guard, store and queue one message; returns once the customer heard something."""
@@ -132,7 +158,19 @@ class Relay:
             if refusal is None:
                 metadata = {**incoming.metadata, "channel": incoming.channel.value}
                 entry_id = await self._store_customer_message(incoming, text, metadata)
-                job = Job(entry_id=entry_id, text=text, metadata=metadata, deliver=deliver)
+                # Handed off: Rasa is paused and only logs the message (one transcript in
+                # Rasa); the people on the conversation see it at once.
+                handoff, upset = await self._handoff_state(incoming.sender, text)
+                if handoff is not None:
+                    await self._tell_handoff_watchers(handoff, text)
+                follow_up = UPSET_FOLLOW_UP if handoff is None and upset else None
+                job = Job(
+                    entry_id=entry_id,
+                    text=text,
+                    metadata=metadata,
+                    deliver=deliver,
+                    follow_up=follow_up,
+                )
                 self._queues.enqueue(incoming.channel, incoming.sender, job)
         if refusal is not None:
             if refusal.text is not None:
@@ -141,7 +179,9 @@ class Relay:
         await job.settled.wait()
 
     async def history(self, sender: str, limit: int = 50) -> list[TranscriptMessage]:
-        return await self._db(lambda session: transcript.history(session, sender, limit))
+        return await self._db(
+            lambda session: transcript.history(session, sender, limit), writes=False
+        )
 
     def connection_closed(self, connection: str) -> None:
         """Forget a connection's rate-limit state (a socket disconnected)."""
@@ -210,9 +250,35 @@ class Relay:
             return _Refusal(gateway_text(GatewayText.USE_BUTTONS, language))
         return None
 
+    async def _handoff_state(self, sender: str, text: str) -> tuple[HandoffView | None, bool]:
+        """The conversation's open handoff, and whether the customer is upset enough for one."""
+        annoyed = assess_upset(text) >= Upset.ANNOYED
+
+        def read(session: Session) -> tuple[HandoffView | None, bool]:
+            handoff = open_handoff(session, sender)
+            if handoff is not None or not annoyed:
+                return handoff, False
+            recent = transcript.recent_customer_texts(session, sender, UPSET_LOOKBACK)
+            return None, conversation_is_upset(recent)
+
+        try:
+            return await self._db(read, writes=False)
+        except SQLAlchemyError:
+            logger.exception("could not read the handoff state of %s", sender)
+            return None, False
+
+    async def _tell_handoff_watchers(self, handoff: HandoffView, text: str) -> None:
+        for listener in self._handed_off_listeners:
+            try:
+                await listener(handoff, text, self._clock())
+            except Exception:
+                logger.exception("a handoff listener failed for %s", handoff.conversation_id)
+
     async def _offered_payloads(self, sender: str) -> frozenset[str]:
         try:
-            return await self._db(lambda session: transcript.offered_payloads(session, sender))
+            return await self._db(
+                lambda session: transcript.offered_payloads(session, sender), writes=False
+            )
         except SQLAlchemyError:
             logger.exception("could not read the offered buttons of %s", sender)
             return frozenset()  # refuse: a typed intent is never let through unchecked
@@ -253,5 +319,5 @@ class Relay:
             if intake.users == 0:
                 del self._intakes[sender]
 
-    async def _db(self, work: Callable[[Session], T]) -> T:
-        return await in_unit_of_work(self._sessions, work)
+    async def _db(self, work: Callable[[Session], T], *, writes: bool = True) -> T:
+        return await in_unit_of_work(self._sessions, work, writes=writes)

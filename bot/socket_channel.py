@@ -220,6 +220,10 @@ def bot_uttered(message: Outgoing) -> list[dict[str, Any]]:
         payloads += [{"text": part} for part in message.text.strip().split("\n\n")]
     if message.image:
         payloads.append({"attachment": {"type": "image", "payload": {"src": message.image}}})
+    if message.agent:
+        # Ours: widgets that know live agents show who wrote it; others ignore the keys.
+        for payload in payloads:
+            payload |= {"sender": "agent", "agent": message.agent}
     if message.custom is not None:
         payloads.append(message.custom)
     return payloads

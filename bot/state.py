@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.requests import Request
 
+from bot.handoff_desk import HandoffDesk
 from bot.rasa_client import RasaClient
 from bot.relay import Relay
 from delivery.settings import Settings
@@ -20,6 +21,7 @@ class GatewayState:
     session_factory: sessionmaker[Session]
     rasa: RasaClient
     relay: Relay
+    desk: HandoffDesk
 
 
 def gateway_state(request: Request) -> GatewayState:

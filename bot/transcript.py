@@ -40,6 +40,7 @@ class Outgoing:
     buttons: tuple[Button, ...] = ()
     image: str | None = None
     custom: dict[str, Any] | None = None
+    agent: str | None = None  # a live agent's display name: the message is theirs
 
 
 @dataclass(frozen=True)
@@ -177,6 +178,35 @@ def offered_payloads(session: Session, conversation_id: str) -> frozenset[str]:
     return frozenset(payloads)
 
 
+def recent_customer_texts(session: Session, conversation_id: str, limit: int) -> list[str]:
+    """The customer's latest ``limit`` messages, oldest first."""
+    texts = session.scalars(
+        select(TranscriptEntry.text)
+        .where(
+            TranscriptEntry.conversation_id == conversation_id,
+            TranscriptEntry.sender == TranscriptSender.CUSTOMER,
+        )
+        .order_by(TranscriptEntry.id.desc())
+        .limit(limit)
+    ).all()
+    return [text or "" for text in reversed(texts)]
+
+
+def latest_language(session: Session, conversation_id: str) -> str | None:
+    """The language the customer's latest message came with, if the channel said."""
+    metadata = session.scalars(
+        select(TranscriptEntry.message_metadata)
+        .where(
+            TranscriptEntry.conversation_id == conversation_id,
+            TranscriptEntry.sender == TranscriptSender.CUSTOMER,
+        )
+        .order_by(TranscriptEntry.id.desc())
+        .limit(1)
+    ).first()
+    language = (metadata or {}).get("language")
+    return language if isinstance(language, str) else None
+
+
 def pending_messages(session: Session, *, before: dt.datetime) -> list[PendingMessage]:
     """Every customer message written before ``before`` and still waiting for Rasa, in the
     order they were written."""
@@ -215,7 +245,10 @@ def _outgoing_entry(
         text=message.text,
         buttons=buttons or None,
         image_url=message.image,
-        custom=message.custom,
+        # An agent's name is kept with their message, for the history and the console.
+        custom={**(message.custom or {}), "agent": message.agent}
+        if message.agent
+        else message.custom,
         created_at=now,
     )
 

@@ -62,7 +62,10 @@ def plan(messages: Sequence[Outgoing]) -> list[Planned]:
         location = asks_for_location(message)
         if message.image:
             planned.append(Planned(photo=message.image))
-        chunks = split_text(message.text or "")
+        text = message.text or ""
+        if message.agent and text.strip():
+            text = f"{message.agent}: {text}"  # a live agent's reply says who wrote it
+        chunks = split_text(text)
         for chunk in chunks[:-1]:
             planned.append(Planned(text=chunk))
         if chunks:

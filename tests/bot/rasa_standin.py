@@ -40,6 +40,13 @@ class RasaStandIn:
     received: list[dict[str, Any]] = field(default_factory=list)
     in_flight: dict[str, int] = field(default_factory=dict)
     most_in_flight: int = 0  # per conversation, the most concurrent calls seen
+    # Rasa's HTTP API: events appended per conversation, intents triggered, and what a
+    # triggered intent answers.
+    appended: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    triggered: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+    trigger_reply: Callable[[str, str], list[dict[str, Any]]] = lambda sender, name: [
+        {"recipient_id": sender, "text": f"triggered {name}"}
+    ]
     url: str = ""
     _released: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -77,6 +84,24 @@ class RasaStandIn:
             return JSONResponse([])  # what Rasa answers when a custom action is unreachable
         return JSONResponse(self.reply(body))
 
+    async def append_events(self, request: Request) -> Response:
+        if request.query_params.get("token") != TOKEN:
+            return JSONResponse({"message": "unauthorized"}, status_code=401)
+        if self.mode == "fail":
+            return PlainTextResponse("boom", status_code=500)
+        body = await request.json()
+        events = body if isinstance(body, list) else [body]
+        self.appended.setdefault(request.path_params["sender"], []).extend(events)
+        return JSONResponse({"sender_id": request.path_params["sender"], "events": []})
+
+    async def trigger_intent(self, request: Request) -> Response:
+        if request.query_params.get("token") != TOKEN:
+            return JSONResponse({"message": "unauthorized"}, status_code=401)
+        body = await request.json()
+        sender = request.path_params["sender"]
+        self.triggered.append((sender, body["name"], body.get("entities") or {}))
+        return JSONResponse({"tracker": {}, "messages": self.trigger_reply(sender, body["name"])})
+
     async def status(self, request: Request) -> Response:
         if self.probes_hang:
             await self._released.wait()
@@ -104,6 +129,12 @@ class RasaStandIn:
                 Route("/status", self.status),
                 Route("/", self.root),
                 Route("/health", self.health),
+                Route(
+                    "/conversations/{sender}/tracker/events", self.append_events, methods=["POST"]
+                ),
+                Route(
+                    "/conversations/{sender}/trigger_intent", self.trigger_intent, methods=["POST"]
+                ),
             ]
         )
 

@@ -30,6 +30,10 @@ def test_each_call_builds_a_new_app() -> None:
         "/api/v1",
         "/static",
         "/telegram/webhook",
+        "/agent",
+        "/agent/login",
+        "/agent/logout",
+        "/agent/api",
     }
 
 

@@ -10,11 +10,11 @@ from bot.gateway_texts import LANGUAGES, GatewayText, gateway_text, language_cod
 def test_every_language_has_every_text() -> None:
     assert {"en", "it", "pl", "fi", "ar"} == LANGUAGES
     for language in LANGUAGES:
-        texts = [gateway_text(key, language, limit=99) for key in GatewayText]
+        texts = [gateway_text(key, language, limit=99, name="Maria") for key in GatewayText]
         assert all(texts)
         assert len(set(texts)) == len(texts)
         if language != "en":
-            assert texts != [gateway_text(key, "en", limit=99) for key in GatewayText]
+            assert texts != [gateway_text(key, "en", limit=99, name="Maria") for key in GatewayText]
 
 
 @pytest.mark.parametrize(
