@@ -43,10 +43,12 @@ def local_assistant(
     database_url: str,
     log_dir: Path,
     python: str = sys.executable,
+    action_env: dict[str, str] | None = None,
 ) -> Iterator[LocalAssistant]:
     """Start both servers, wait until each answers, yield their URLs, stop them at the end.
 
     When a server fails to come up, the end of its log is printed before the error.
+    ``action_env`` adds settings for the action server (tests: staff hours that are always on).
     """
     log_dir.mkdir(parents=True, exist_ok=True)
     action_port, rasa_port = free_port(), free_port()
@@ -58,7 +60,7 @@ def local_assistant(
         command=[python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
         health_url=f"http://{LOOPBACK}:{action_port}/health",
         log_path=log_dir / "actions.log",
-        env={**os.environ, "DATABASE_URL": database_url},
+        env={**os.environ, **(action_env or {}), "DATABASE_URL": database_url},
     )
     rasa = Service(
         name="rasa",

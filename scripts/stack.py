@@ -21,11 +21,8 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass
-from http import HTTPStatus
 from pathlib import Path
 from types import FrameType
 
@@ -223,17 +220,6 @@ def start_and_wait(services: list[Service]) -> None:
         _say(f" up after {seconds:.1f} s")
 
 
-def serves(url: str) -> bool:
-    """True when ``url`` exists: any answer but 404 (a login page or a 401 counts)."""
-    try:
-        with urllib.request.urlopen(url, timeout=2):  # noqa: S310 (our own http:// URL)
-            return True
-    except urllib.error.HTTPError as error:
-        return error.code != HTTPStatus.NOT_FOUND
-    except (urllib.error.URLError, OSError):
-        return False
-
-
 def print_welcome(settings: Settings, ports: Ports, token: str) -> None:
     gateway = f"http://{settings.gateway_host}:{ports.gateway}"
     token_note = (
@@ -246,8 +232,9 @@ def print_welcome(settings: Settings, ports: Ports, token: str) -> None:
     )
     logs = ", ".join(f"var/log/{name}.log" for name in ("gateway", "rasa", "actions"))
     rows = [("Demo shop + chat widget", f"{gateway}/"), ("Chat in a terminal", "make chat")]
-    if serves(f"http://{LOOPBACK}:{ports.gateway}/agent"):  # the console arrives in a later issue
-        rows.append(("Staff console", f"{gateway}/agent"))
+    rows.append(
+        ("Staff console", f"{gateway}/agent  (logins: python -m delivery staff add-user <name>)")
+    )
     rows += [
         ("Rasa HTTP API", f"http://{LOOPBACK}:{ports.rasa}  ({token_note})"),
         ("Action server", f"http://{LOOPBACK}:{ports.actions}/health"),

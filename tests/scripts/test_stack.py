@@ -1,12 +1,9 @@
 from __future__ import annotations
 
 import socket
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-import stack
 from model_fingerprint import ROOT
 from stack import (
     Ports,
@@ -69,11 +66,10 @@ def test_the_welcome_lists_every_demo_order_and_says_telegram_is_off(
 ) -> None:
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
     monkeypatch.delenv("RASA_TOKEN", raising=False)
-    monkeypatch.setattr(stack, "serves", lambda url: False)
     print_welcome(Settings(), Ports(gateway=8000, rasa=5005, actions=5055), "tok")
     out = capsys.readouterr().out
     assert "http://127.0.0.1:8000/" in out
-    assert "Staff console" not in out  # not served (yet): not advertised
+    assert "Staff console             http://127.0.0.1:8000/agent" in out
     assert "token for this run: tok" in out
     assert "Telegram" in out and "off (set TELEGRAM_BOT_TOKEN" in out
     for order in SHOWCASE_ORDERS:
@@ -85,39 +81,12 @@ def test_the_welcome_says_telegram_is_on_when_a_token_is_set(
 ) -> None:
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:abc")
     monkeypatch.setenv("RASA_TOKEN", "from-env")
-    monkeypatch.setattr(stack, "serves", lambda url: url.endswith("/agent"))
     print_welcome(Settings(), Ports(gateway=8000, rasa=5005, actions=5055), "from-env")
     out = capsys.readouterr().out
     assert "on (the gateway connects" in out
     assert "from-env" not in out  # a token the user chose is not echoed
-    assert "Staff console             http://127.0.0.1:8000/agent" in out
 
 
 def test_an_exit_by_signal_is_named() -> None:
     assert describe_exit(1) == "exited with code 1"
     assert describe_exit(-9) == "was killed by SIGKILL"
-
-
-def test_serves_tells_a_missing_page_from_an_existing_one() -> None:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Pages)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
-        assert stack.serves(f"{base}/")
-        assert stack.serves(f"{base}/login-required")
-        assert not stack.serves(f"{base}/missing")
-    finally:
-        server.shutdown()
-        server.server_close()
-    assert not stack.serves(f"{base}/")  # nothing listens any more
-
-
-class _Pages(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        codes = {"/": 200, "/login-required": 401}
-        self.send_response(codes.get(self.path, 404))
-        self.end_headers()
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
