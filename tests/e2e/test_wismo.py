@@ -94,8 +94,14 @@ def test_a_question_in_the_middle_of_verification_is_answered_and_it_resumes(
     assert "something went wrong with your parcel" in text, chat.shown()
 
 
-def test_two_misunderstandings_in_a_row_offer_a_person(assistant: Assistant) -> None:
+def test_two_misunderstandings_in_a_row_hand_over_to_a_person(assistant: Assistant) -> None:
     chat = assistant.conversation()
     chat.say("asdkjh qwpoe zzxv")
-    text = chat.text_of(chat.say("blorp fnargh wibble"))
-    assert "talk to a person" in text, chat.shown()
+    replies = chat.say("blorp fnargh wibble")
+    text = chat.text_of(replies)
+    assert "passing you to a person" in text, chat.shown()
+    assert "in line" in text, chat.shown()
+    handoff = [r["custom"] for r in replies if "custom" in r]
+    assert handoff and handoff[0]["reason"] == "misunderstood", chat.shown()
+    # Paused: the assistant logs what comes next and answers nothing.
+    assert chat.say("hello?") == [], chat.shown()
