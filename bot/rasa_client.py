@@ -65,28 +65,16 @@ class RasaClient:
             "input_channel": input_channel,
             "metadata": metadata,
         }
-        try:
-            response = await self._http.post(f"{self._rasa_url}/webhooks/rest/webhook", json=body)
-        except httpx.TimeoutException as exc:
-            raise RasaUnavailable(f"Rasa did not answer in time ({type(exc).__name__})") from exc
-        except httpx.HTTPError as exc:
-            raise RasaUnavailable(f"Rasa is not reachable ({type(exc).__name__})") from exc
-        if response.status_code >= 500:
-            raise RasaUnavailable(f"Rasa answered {response.status_code}")
-        if response.status_code >= 400:
-            raise RasaRefused(f"Rasa refused the message: {response.status_code}")
-        try:
-            replies = response.json()
-        except ValueError as exc:
-            raise RasaUnavailable("Rasa's answer is not JSON") from exc
-        if not isinstance(replies, list) or not all(isinstance(r, dict) for r in replies):
+        answer = await self._post("/webhooks/rest/webhook", body)
+        if not isinstance(answer, list) or not all(isinstance(r, dict) for r in answer):
             raise RasaUnavailable("Rasa's answer is not a list of messages")
-        return replies
+        return answer
 
     async def append_events(self, sender: str, events: list[dict[str, Any]]) -> None:
         """Add events to a conversation through Rasa's HTTP API (``pause``, ``resume``, an
         agent's ``bot`` message), so that Rasa's tracker keeps the whole conversation."""
-        await self._api_post(f"/conversations/{quote(sender, safe='')}/tracker/events", events)
+        path = f"/conversations/{quote(sender, safe='')}/tracker/events"
+        await self._post(path, events, api=True)
 
     async def trigger_intent(
         self, sender: str, intent: str, entities: dict[str, Any] | None = None
@@ -94,28 +82,34 @@ class RasaClient:
         """Run the assistant on an intent the gateway raises (never one a customer typed);
         the replies, shaped as the REST channel's."""
         body = {"name": intent, "entities": entities or {}}
-        answer = await self._api_post(
-            f"/conversations/{quote(sender, safe='')}/trigger_intent", body
-        )
+        path = f"/conversations/{quote(sender, safe='')}/trigger_intent"
+        answer = await self._post(path, body, api=True)
         messages = answer.get("messages") if isinstance(answer, dict) else None
         if not isinstance(messages, list):
             return []
         return [m for m in messages if isinstance(m, dict)]
 
-    async def _api_post(self, path: str, body: Any) -> Any:
-        params = {"token": self._token} if self._token else None
+    async def _post(self, path: str, body: Any, *, api: bool = False) -> Any:
+        """POST ``body`` to Rasa; its JSON answer. ``api``: the HTTP API, which needs the token.
+
+        What means "try again later" (no connection, a timeout, a 5xx, an answer that is not
+        JSON) raises :class:`RasaUnavailable`; a 4xx :class:`RasaRefused`.
+        """
+        params = {"token": self._token} if api and self._token else None
         try:
             response = await self._http.post(f"{self._rasa_url}{path}", json=body, params=params)
+        except httpx.TimeoutException as exc:
+            raise RasaUnavailable(f"Rasa did not answer in time ({type(exc).__name__})") from exc
         except httpx.HTTPError as exc:
-            raise RasaUnavailable(f"Rasa's API is not reachable ({type(exc).__name__})") from exc
+            raise RasaUnavailable(f"Rasa is not reachable ({type(exc).__name__})") from exc
         if response.status_code >= 500:
-            raise RasaUnavailable(f"Rasa's API answered {response.status_code}")
+            raise RasaUnavailable(f"Rasa answered {response.status_code} to {path}")
         if response.status_code >= 400:
-            raise RasaRefused(f"Rasa's API refused {path}: {response.status_code}")
+            raise RasaRefused(f"Rasa refused {path}: {response.status_code}")
         try:
             return response.json()
-        except ValueError:
-            return None
+        except ValueError as exc:
+            raise RasaUnavailable("Rasa's answer is not JSON") from exc
 
     async def status(self) -> bool:
         """Whether Rasa is up with its model loaded (``/status`` needs the API token; without

@@ -98,3 +98,22 @@ async def test_a_hanging_probe_gives_up_quickly() -> None:
         assert await client.action_server_status() is False
         assert time.monotonic() - started < 6
         await client.aclose()
+
+
+async def test_the_http_api_appends_events_and_triggers_intents_with_the_token() -> None:
+    async with rasa_standin() as rasa:
+        client = RasaClient(rasa.url, timeout=5, token=TOKEN)
+        await client.append_events("tg-1 2", [{"event": "resume"}])
+        replies = await client.trigger_intent("tg-1 2", "EXTERNAL_handoff", {"handoff_reason": "x"})
+        await client.aclose()
+    assert rasa.appended == {"tg-1 2": [{"event": "resume"}]}
+    assert rasa.triggered == [("tg-1 2", "EXTERNAL_handoff", {"handoff_reason": "x"})]
+    assert replies == [{"recipient_id": "tg-1 2", "text": "triggered EXTERNAL_handoff"}]
+
+
+async def test_the_http_api_without_the_token_is_refused() -> None:
+    async with rasa_standin() as rasa:
+        client = RasaClient(rasa.url, timeout=5, token="wrong")
+        with pytest.raises(RasaRefused):
+            await client.append_events("web-client01", [{"event": "pause"}])
+        await client.aclose()
