@@ -15,6 +15,7 @@ class TelegramText(StrEnum):
     PHONE_LINKED = "phone_linked"
     PHONE_UNKNOWN = "phone_unknown"
     PHONE_NOT_OWN = "phone_not_own"
+    FAILED = "failed"  # a handler failed unexpectedly: the customer is not left in silence
 
 
 _TEXTS: dict[str, dict[TelegramText, str]] = {
@@ -31,6 +32,9 @@ _TEXTS: dict[str, dict[TelegramText, str]] = {
             "Please share your own phone number: I can only use the number of the Telegram "
             "account you are writing from."
         ),
+        TelegramText.FAILED: (
+            "Sorry, something went wrong on my side. Please send your message again in a moment."
+        ),
     },
     "it": {
         TelegramText.SHARE_LOCATION: "📍 Condividi la mia posizione",
@@ -44,6 +48,9 @@ _TEXTS: dict[str, dict[TelegramText, str]] = {
         TelegramText.PHONE_NOT_OWN: (
             "Condividi il tuo numero di telefono: posso usare solo il numero dell'account "
             "Telegram da cui mi scrivi."
+        ),
+        TelegramText.FAILED: (
+            "Scusa, qualcosa è andato storto da parte mia. Riprova a inviare il messaggio tra poco."
         ),
     },
     "pl": {
@@ -59,6 +66,9 @@ _TEXTS: dict[str, dict[TelegramText, str]] = {
             "Udostępnij swój własny numer telefonu: mogę użyć tylko numeru konta Telegram, "
             "z którego piszesz."
         ),
+        TelegramText.FAILED: (
+            "Przepraszam, coś poszło nie tak po mojej stronie. Wyślij wiadomość ponownie za chwilę."
+        ),
     },
     "fi": {
         TelegramText.SHARE_LOCATION: "📍 Jaa sijaintini",
@@ -73,6 +83,9 @@ _TEXTS: dict[str, dict[TelegramText, str]] = {
             "Jaa oma puhelinnumerosi: voin käyttää vain sen Telegram-tilin numeroa, josta "
             "kirjoitat."
         ),
+        TelegramText.FAILED: (
+            "Anteeksi, jokin meni vikaan päässäni. Lähetä viestisi uudelleen hetken kuluttua."
+        ),
     },
     "ar": {
         TelegramText.SHARE_LOCATION: "📍 مشاركة موقعي",
@@ -84,6 +97,7 @@ _TEXTS: dict[str, dict[TelegramText, str]] = {
         TelegramText.PHONE_NOT_OWN: (
             "من فضلك شارك رقم هاتفك أنت: لا يمكنني استخدام إلا رقم حساب تيليجرام الذي تكتب منه."
         ),
+        TelegramText.FAILED: "عذرًا، حدث خطأ من جهتي. من فضلك أرسل رسالتك مرة أخرى بعد قليل.",
     },
 }
 

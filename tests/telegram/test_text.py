@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.relay import Incoming, Outgoing
+from bot.telegram.texts import TelegramText, telegram_text
 from delivery.vocabulary import Channel
 from tests.support.telegram_standin import TelegramStandin, TelegramUser
 from tests.telegram.harness import FakeRelay, polling_channel
@@ -72,3 +73,17 @@ async def test_group_chats_are_not_served(
     assert update["update_id"] > 0
     assert received.text == "hi"
     assert len(relay.received) == 1
+
+
+async def test_a_failure_is_apologised_for_in_the_customers_language(
+    standin: TelegramStandin, relay: FakeRelay, sessions: sessionmaker[Session], ada: TelegramUser
+) -> None:
+    def broken(incoming: Incoming) -> list[Outgoing]:
+        raise RuntimeError("a bug")
+
+    relay.answer = broken
+    async with polling_channel(standin, relay, sessions):
+        await standin.say(ada, "dov'è il mio ordine?")
+        [sent] = await standin.wait_for("sendMessage")
+    assert sent.chat_id == 4242
+    assert sent.text == telegram_text(TelegramText.FAILED, "it")
