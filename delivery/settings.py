@@ -97,6 +97,31 @@ class Settings(BaseSettings):
     # Mark the staff session cookie Secure (set it when the console is served over HTTPS).
     staff_cookie_secure: bool = Field(default=False, alias="STAFF_COOKIE_SECURE")
 
+    # Carriers (delivery/carriers/, docs/carriers-design.md): their APIs and their webhooks.
+    # Swift Parcels' REST API (unset: its API calls fail as unavailable, tracking reads stale).
+    swift_api_url: str | None = Field(default=None, alias="SWIFT_API_URL")
+    swift_api_key: SecretStr | None = Field(default=None, alias="SWIFT_API_KEY")
+    # The secret Swift signs its webhook bodies with (HMAC-SHA256); unset: its webhook is off.
+    swift_webhook_secret: SecretStr | None = Field(default=None, alias="SWIFT_WEBHOOK_SECRET")
+    # Boreal Express' API (HTTP basic auth) and its webhook secret, as for Swift.
+    boreal_api_url: str | None = Field(default=None, alias="BOREAL_API_URL")
+    boreal_api_user: str | None = Field(default=None, alias="BOREAL_API_USER")
+    boreal_api_password: SecretStr | None = Field(default=None, alias="BOREAL_API_PASSWORD")
+    boreal_webhook_secret: SecretStr | None = Field(default=None, alias="BOREAL_WEBHOOK_SECRET")
+    # Every carrier call: connect and read timeouts, tries in all (GETs and keyed POSTs only).
+    carrier_connect_timeout_seconds: float = Field(
+        default=3.05, alias="CARRIER_CONNECT_TIMEOUT_SECONDS", gt=0
+    )
+    carrier_read_timeout_seconds: float = Field(
+        default=10.0, alias="CARRIER_READ_TIMEOUT_SECONDS", gt=0
+    )
+    carrier_max_attempts: int = Field(default=3, alias="CARRIER_MAX_ATTEMPTS", ge=1)
+    # A carrier's circuit opens after this many failed attempts in a row, for this long.
+    carrier_breaker_failures: int = Field(default=5, alias="CARRIER_BREAKER_FAILURES", ge=1)
+    carrier_breaker_cooldown_seconds: float = Field(
+        default=30.0, alias="CARRIER_BREAKER_COOLDOWN_SECONDS", gt=0
+    )
+
 
 def load_settings() -> Settings:
     """Read the settings from the environment (called once per process)."""
