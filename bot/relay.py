@@ -157,10 +157,11 @@ class Relay:
             refusal = await self._guard(incoming, text)
             if refusal is None:
                 metadata = {**incoming.metadata, "channel": incoming.channel.value}
-                entry_id = await self._store_customer_message(incoming, text, metadata)
                 # Handed off: Rasa is paused and only logs the message (one transcript in
                 # Rasa); the people on the conversation see it at once.
-                handoff, upset = await self._handoff_state(incoming.sender, text)
+                entry_id, handoff, upset = await self._store_customer_message(
+                    incoming, text, metadata
+                )
                 if handoff is not None:
                     await self._tell_handoff_watchers(handoff, text)
                 follow_up = UPSET_FOLLOW_UP if handoff is None and upset else None
@@ -250,23 +251,6 @@ class Relay:
             return _Refusal(gateway_text(GatewayText.USE_BUTTONS, language))
         return None
 
-    async def _handoff_state(self, sender: str, text: str) -> tuple[HandoffView | None, bool]:
-        """The conversation's open handoff, and whether the customer is upset enough for one."""
-        annoyed = assess_upset(text) >= Upset.ANNOYED
-
-        def read(session: Session) -> tuple[HandoffView | None, bool]:
-            handoff = open_handoff(session, sender)
-            if handoff is not None or not annoyed:
-                return handoff, False
-            recent = transcript.recent_customer_texts(session, sender, UPSET_LOOKBACK)
-            return None, conversation_is_upset(recent)
-
-        try:
-            return await self._db(read, writes=False)
-        except SQLAlchemyError:
-            logger.exception("could not read the handoff state of %s", sender)
-            return None, False
-
     async def _tell_handoff_watchers(self, handoff: HandoffView, text: str) -> None:
         for listener in self._handed_off_listeners:
             try:
@@ -285,9 +269,13 @@ class Relay:
 
     async def _store_customer_message(
         self, incoming: Incoming, text: str, metadata: dict[str, Any]
-    ) -> int | None:
-        def store(session: Session) -> int:
-            return transcript.add_customer_message(
+    ) -> tuple[int | None, HandoffView | None, bool]:
+        """Store the message as pending; with it, in the same unit of work, read the
+        conversation's open handoff and whether the customer is upset enough for one."""
+        annoyed = assess_upset(text) >= Upset.ANNOYED
+
+        def store(session: Session) -> tuple[int, HandoffView | None, bool]:
+            entry_id = transcript.add_customer_message(
                 session,
                 channel=incoming.channel,
                 conversation_id=incoming.sender,
@@ -295,13 +283,18 @@ class Relay:
                 metadata=metadata,
                 now=self._clock(),
             )
+            handoff = open_handoff(session, incoming.sender)
+            if handoff is not None or not annoyed:
+                return entry_id, handoff, False
+            recent = transcript.recent_customer_texts(session, incoming.sender, UPSET_LOOKBACK)
+            return entry_id, None, conversation_is_upset(recent)
 
         try:
             return await self._db(store)
         except SQLAlchemyError:
             # Better answered and unrecorded than not answered at all.
             logger.exception("could not store a message of %s; sending it anyway", incoming.sender)
-            return None
+            return None, None, False
 
     @asynccontextmanager
     async def _intake(self, sender: str) -> AsyncIterator[None]:
