@@ -122,6 +122,33 @@ class Settings(BaseSettings):
         default=30.0, alias="CARRIER_BREAKER_COOLDOWN_SECONDS", gt=0
     )
 
+    # Proactive notifications (delivery/notifications/, docs/notifications-design.md).
+    # Comma-separated kinds that are sent ("all", or some of: delayed, failed_attempt,
+    # exception, out_for_delivery, delivered, rating_request).
+    notification_kinds: str = Field(default="all", alias="NOTIFICATION_KINDS")
+    # No messages in this local span ("HH:MM-HH:MM", may run past midnight; empty: none), in
+    # the customer's timezone, or this one when theirs is unknown.
+    quiet_hours: str = Field(default="21:00-08:00", alias="QUIET_HOURS")
+    notification_default_timezone: str = Field(
+        default="Europe/London", alias="NOTIFICATION_DEFAULT_TIMEZONE"
+    )
+    # The delivery rating question comes this long after the delivery.
+    rating_request_delay_hours: float = Field(default=4.0, alias="RATING_REQUEST_DELAY_HOURS", ge=0)
+    # A delay of at least this many days past the promise offers a voucher; 0: never.
+    delay_voucher_min_days: int = Field(default=2, alias="DELAY_VOUCHER_MIN_DAYS", ge=0)
+    # A failed send is retried after NOTIFICATION_RETRY_SECONDS, doubling up to the maximum,
+    # until NOTIFICATION_MAX_ATTEMPTS attempts; a sender holds a claimed one this long.
+    notification_max_attempts: int = Field(default=5, alias="NOTIFICATION_MAX_ATTEMPTS", ge=1)
+    notification_retry_seconds: float = Field(
+        default=30.0, alias="NOTIFICATION_RETRY_SECONDS", gt=0
+    )
+    notification_retry_max_seconds: float = Field(
+        default=3600.0, alias="NOTIFICATION_RETRY_MAX_SECONDS", gt=0
+    )
+    notification_lease_seconds: float = Field(
+        default=60.0, alias="NOTIFICATION_LEASE_SECONDS", gt=0
+    )
+
 
 def load_settings() -> Settings:
     """Read the settings from the environment (called once per process)."""

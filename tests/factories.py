@@ -319,3 +319,32 @@ def canned_reply(session: Session, **overrides: Any) -> CannedReply:
     session.add(row)
     session.flush()
     return row
+
+
+# --- proactive notifications (docs/notifications-design.md) ----------------------------------
+from delivery.db.notification_models import Notification, NotificationStatus  # noqa: E402
+from delivery.notifications.kinds import NotificationKind  # noqa: E402
+
+
+def notification(session: Session, shipment_: Shipment, **overrides: Any) -> Notification:
+    """A queued "delayed" notification about ``shipment_`` for its order's customer, due at
+    ``NOW``."""
+    n = _next()
+    customer_id = session.get(Order, shipment_.order_id).customer_id  # type: ignore[union-attr]
+    values: dict[str, Any] = {
+        "customer_id": customer_id,
+        "shipment_id": shipment_.id,
+        "kind": NotificationKind.DELAYED,
+        "dedup_key": f"{shipment_.id}:delayed:test-{n}",
+        "values": {"tracking_number": shipment_.tracking_number},
+        "status": NotificationStatus.QUEUED,
+        "due_at": NOW,
+        "not_before": NOW,
+        "attempts": 0,
+        "created_at": NOW,
+    }
+    values.update(overrides)
+    row = Notification(**values)
+    session.add(row)
+    session.flush()
+    return row

@@ -384,5 +384,6 @@ class TranscriptEntry(Base):
     delivered_at: Mapped[dt.datetime | None]
 
 
-# The staff tables share this metadata: importing the models registers them too.
+# The staff and notification tables share this metadata: importing the models registers them too.
+from delivery.db import notification_models as notification_models  # noqa: E402
 from delivery.db import staff_models as staff_models  # noqa: E402
