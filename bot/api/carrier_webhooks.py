@@ -2,9 +2,11 @@
 
 The raw body must be signed with the carrier's secret (``X-Carrier-Signature: sha256=<hex>``,
 HMAC-SHA256, checked before anything is parsed); the carrier's adapter parses it, and every
-parcel's update is applied in one unit of work in a worker thread. Replays are harmless
-(events are idempotent by the carrier's event id). The answers are in
-docs/carriers-design.md: 200 applied, 202 nothing of ours, 4xx with a JSON error.
+parcel's update is applied in one unit of work in a worker thread, together with the
+notifications the change deserves (queued for the gateway's sender). Replays are harmless
+(events are idempotent by the carrier's event id, notifications by their dedup key). The
+answers are in docs/carriers-design.md: 200 applied, 202 nothing of ours, 4xx with a JSON
+error.
 """
 
 from __future__ import annotations
@@ -21,12 +23,18 @@ from starlette.responses import JSONResponse
 
 from bot.state import gateway_state
 from delivery.carriers.errors import InvalidPayload
+from delivery.carriers.refresh import RefreshOutcome
 from delivery.carriers.registry import webhook_parser, webhook_secret
 from delivery.carriers.signatures import SIGNATURE_HEADER, verify
 from delivery.carriers.values import TrackingSnapshot
-from delivery.carriers.webhooks import WebhookReport, apply_webhook
+from delivery.carriers.webhooks import AfterApply, WebhookReport, apply_webhook
 from delivery.clock import utcnow
+from delivery.db.models import Shipment
 from delivery.db.session import unit_of_work
+from delivery.notifications.from_refresh import notify_refresh
+from delivery.notifications.kinds import KindRules
+from delivery.notifications.policy import QueuePolicy
+from delivery.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -75,18 +83,32 @@ async def carrier_events_endpoint(request: Request) -> JSONResponse:
             },
             status_code=422,
         )
-    report = await run_in_threadpool(_apply, gateway.session_factory, carrier, snapshots)
+    notify = _notifier(gateway.settings)
+    report = await run_in_threadpool(_apply, gateway.session_factory, carrier, snapshots, notify)
     return JSONResponse(report.as_dict(), status_code=200 if report.applied else 202)
 
 
+def _notifier(settings: Settings) -> AfterApply:
+    """Queues the notifications each applied change deserves (docs/notifications-design.md)."""
+    rules, policy = KindRules.from_settings(settings), QueuePolicy.from_settings(settings)
+
+    def notify(session: Session, shipment: Shipment, outcome: RefreshOutcome) -> None:
+        notify_refresh(session, shipment, outcome, rules=rules, policy=policy, now=utcnow())
+
+    return notify
+
+
 def _apply(
-    factory: sessionmaker[Session], carrier: str, snapshots: Sequence[TrackingSnapshot]
+    factory: sessionmaker[Session],
+    carrier: str,
+    snapshots: Sequence[TrackingSnapshot],
+    notify: AfterApply,
 ) -> WebhookReport:
     """One unit of work; retried once when a concurrent delivery stored the same event first."""
     for attempt in (1, 2):
         try:
             with unit_of_work(factory, writes=True) as session:
-                return apply_webhook(session, carrier, snapshots, now=utcnow())
+                return apply_webhook(session, carrier, snapshots, now=utcnow(), after_apply=notify)
         except IntegrityError:
             if attempt == 2:
                 raise

@@ -8,7 +8,7 @@ deliveries about the same parcels cannot deadlock.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,12 +43,18 @@ class WebhookReport:
         }
 
 
+#: Called with each shipment and what applying its update did, in the same unit of work (how
+#: the notifications the change deserves are queued, atomically with the change itself).
+AfterApply = Callable[[Session, Shipment, RefreshOutcome], object]
+
+
 def apply_webhook(
     session: Session,
     carrier_code: str,
     snapshots: Sequence[TrackingSnapshot],
     *,
     now: dt.datetime,
+    after_apply: AfterApply | None = None,
 ) -> WebhookReport:
     """Apply each parcel's snapshot to its shipment of carrier ``carrier_code``."""
     merged = _merged(snapshots)
@@ -62,15 +68,17 @@ def apply_webhook(
         if merged
         else []
     )
-    outcomes = tuple(
-        apply_snapshot(session, shipment, merged[shipment.tracking_number], now=now)
-        for shipment in shipments
-    )
+    outcomes: list[RefreshOutcome] = []
+    for shipment in shipments:
+        outcome = apply_snapshot(session, shipment, merged[shipment.tracking_number], now=now)
+        if after_apply is not None:
+            after_apply(session, shipment, outcome)
+        outcomes.append(outcome)
     known = {shipment.tracking_number for shipment in shipments}
     return WebhookReport(
         carrier=carrier_code,
         received=sum(len(snapshot.events) for snapshot in snapshots),
-        outcomes=outcomes,
+        outcomes=tuple(outcomes),
         unknown_tracking_numbers=tuple(sorted(set(merged) - known)),
     )
 

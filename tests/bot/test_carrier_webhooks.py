@@ -14,7 +14,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.api.carrier_webhooks import MAX_BODY_BYTES
 from delivery.carriers.signatures import SIGNATURE_HEADER, sign
 from delivery.db.models import Shipment, TrackingEvent
+from delivery.db.notification_models import Notification
 from delivery.db.session import unit_of_work
+from delivery.notifications.kinds import NotificationKind
 from delivery.vocabulary import ShipmentStatus
 from tests import factories
 from tests.bot.conftest import Serve
@@ -87,6 +89,20 @@ async def test_a_signed_event_is_applied_and_a_replay_changes_nothing(
     assert replay.json()["new_events"] == 0
     assert replay.json()["duplicates"] == 1
     assert _state(sessions, SWIFT_TN) == (ShipmentStatus.OUT_FOR_DELIVERY, 1)
+
+
+async def test_a_delay_queues_one_notification_for_the_customer(
+    serve: Serve, sessions: sessionmaker[Session], parcels: dict[str, int]
+) -> None:
+    request = _signed(recorded("swift", "webhook_delayed"))
+    async with serve(**SECRETS) as client:
+        assert (await client.post(SWIFT_URL, **request)).status_code == 200
+        assert (await client.post(SWIFT_URL, **request)).status_code == 200  # a replay
+    with unit_of_work(sessions) as session:
+        queued = session.scalars(select(Notification)).all()
+        assert [(n.kind, n.shipment_id) for n in queued] == [
+            (NotificationKind.DELAYED, parcels[SWIFT_TN])
+        ]
 
 
 async def test_signatures_missing_or_wrong_are_refused_and_nothing_is_written(
@@ -238,11 +254,11 @@ def test_a_race_lost_on_the_unique_event_id_is_retried_once(
 
     monkeypatch.setattr(carrier_webhooks, "apply_webhook", apply)
     outcomes[:] = [lost(), WebhookReport("swift", 1, (), ())]
-    assert carrier_webhooks._apply(sessions, "swift", []).carrier == "swift"
+    assert carrier_webhooks._apply(sessions, "swift", [], lambda *_: None).carrier == "swift"
     assert outcomes == []
     outcomes[:] = [lost(), lost(), WebhookReport("swift", 1, (), ())]
     with pytest.raises(IntegrityError):
-        carrier_webhooks._apply(sessions, "swift", [])
+        carrier_webhooks._apply(sessions, "swift", [], lambda *_: None)
     assert len(outcomes) == 1  # twice at most
 
 
@@ -251,12 +267,16 @@ def test_concurrent_deliveries_of_one_event_store_it_once(
 ) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    from bot.api.carrier_webhooks import _apply
+    from bot.api.carrier_webhooks import _apply, _notifier
     from delivery.carriers.swift import parse_webhook
+    from delivery.settings import Settings
 
-    snapshots = parse_webhook(recorded("swift", "webhook_out_for_delivery"))
+    snapshots = parse_webhook(recorded("swift", "webhook_delayed"))
+    notify = _notifier(Settings())
     with ThreadPoolExecutor(max_workers=6) as pool:
-        reports = list(pool.map(lambda _: _apply(sessions, "swift", snapshots), range(6)))
+        reports = list(pool.map(lambda _: _apply(sessions, "swift", snapshots, notify), range(6)))
     assert sum(report.as_dict()["new_events"] for report in reports) == 1
     assert sum(report.as_dict()["status_changes"] for report in reports) == 1
-    assert _state(sessions, SWIFT_TN) == (ShipmentStatus.OUT_FOR_DELIVERY, 1)
+    assert _state(sessions, SWIFT_TN) == (ShipmentStatus.DELAYED, 1)
+    with unit_of_work(sessions) as session:
+        assert len(session.scalars(select(Notification)).all()) == 1  # and one notification
