@@ -16,7 +16,7 @@ STAMPS := .make
 # uv is pinned in requirements/dev.in; the bootstrap installs that same version.
 UV_VERSION := $(shell sed -n 's/^uv==//p' requirements/dev.lock)
 # What ruff checks (the folders that exist yet).
-CODE := $(wildcard delivery bot actions scripts tests bench migrations)
+CODE := $(wildcard delivery democarrier bot actions scripts tests bench migrations)
 CHECKS := lint typecheck migrations validate pytest conversations
 
 # No usage data leaves the machine, and less third-party noise from Rasa's dependencies.
@@ -90,7 +90,7 @@ lint: $(STAMPS)/venv ## ruff check + ruff format --check
 	@$(VENV)/bin/ruff check $(CODE)
 	@$(VENV)/bin/ruff format --check $(CODE)
 
-typecheck: $(STAMPS)/venv ## mypy --strict on delivery, bot, actions and scripts
+typecheck: $(STAMPS)/venv ## mypy --strict on delivery, democarrier, bot, actions and scripts
 	@echo "==> typecheck: mypy"
 	@$(VENV)/bin/mypy
 	@$(VENV)/bin/mypy scripts

@@ -3,13 +3,15 @@
 1. bring the database schema up to date (``python -m delivery migrate``);
 2. load the demo data when the database is empty (``python -m delivery seed-demo --if-empty``);
 3. train the Rasa model when none matches the training data (see model_fingerprint.py);
-4. start the action server, the Rasa server and the gateway, wait until each answers, and print
-   where to go. Ctrl-C (or SIGTERM) stops them all and exits 0; if one of them dies, the others
-   are stopped and the end of its log is shown.
+4. start the action server, the gateway, the demo carrier service and the Rasa server, wait
+   until each answers, and print where to go. Ctrl-C (or SIGTERM) stops them all and exits 0;
+   if one of them dies, the others are stopped and the end of its log is shown.
 
-Ports come from GATEWAY_PORT, RASA_PORT and ACTION_SERVER_PORT; the Rasa API token from
-RASA_TOKEN (else a random one per run). The children get RASA_URL and RASA_TOKEN of the Rasa
-server started here. Each process logs to var/log/<name>.log.
+Ports come from GATEWAY_PORT, RASA_PORT, ACTION_SERVER_PORT and DEMO_CARRIER_PORT; the Rasa
+API token from RASA_TOKEN (else a random one per run). The children get RASA_URL and RASA_TOKEN
+of the Rasa server started here, and the carriers' API URLs, credentials and webhook secrets of
+the demo carrier service (each only where the environment does not set its own). Each process
+logs to var/log/<name>.log.
 """
 
 from __future__ import annotations
@@ -43,6 +45,12 @@ if str(ROOT) not in sys.path:  # the project's packages, for the settings and th
 
 from delivery.demo.showcase import SHOWCASE_ORDERS
 from delivery.settings import Settings, load_settings
+from democarrier.settings import (
+    DEFAULT_DEMO_CARRIER_PORT,
+    DEMO_CREDENTIALS,
+    demo_api_urls,
+    load_demo_settings,
+)
 
 LOG_DIR = ROOT / "var" / "log"
 DEFAULT_RASA_PORT = 5005
@@ -63,6 +71,7 @@ class Ports:
     gateway: int
     rasa: int
     actions: int
+    carriers: int = DEFAULT_DEMO_CARRIER_PORT
 
 
 def _raise_stop(signum: int, frame: FrameType | None) -> None:
@@ -111,6 +120,7 @@ def check_ports_free(ports: Ports) -> None:
         ("GATEWAY_PORT", ports.gateway),
         ("RASA_PORT", ports.rasa),
         ("ACTION_SERVER_PORT", ports.actions),
+        ("DEMO_CARRIER_PORT", ports.carriers),
     ):
         if port_in_use(port):
             raise StepFailed(
@@ -140,8 +150,16 @@ def endpoints_file(
     return target
 
 
+def carrier_environment(ports: Ports) -> dict[str, str]:
+    """The demo carriers' API URLs, credentials and webhook secrets, so that the adapters (in
+    the gateway and the action server) and the demo carrier service agree; a variable already
+    set in the environment is kept."""
+    demo = {**demo_api_urls(ports.carriers, LOOPBACK), **DEMO_CREDENTIALS}
+    return {name: os.environ.get(name) or value for name, value in demo.items()}
+
+
 def build_services(settings: Settings, ports: Ports, model: Path, token: str) -> list[Service]:
-    """The three long-running processes, in the order they are started and awaited.
+    """The long-running processes, in the order they are started and awaited.
 
     Rasa comes last: it takes longest to load its model, and the gateway does not need it to
     start, so the times shown for the others are their own.
@@ -152,6 +170,7 @@ def build_services(settings: Settings, ports: Ports, model: Path, token: str) ->
         "ACTION_SERVER_PORT": str(ports.actions),
         "GATEWAY_PORT": str(ports.gateway),
     }
+    carriers = carrier_environment(ports)
     python = sys.executable
     actions_command = [python, "-m", "rasa_sdk", "--actions", "actions"]
     actions_command += ["--port", str(ports.actions)]
@@ -167,6 +186,7 @@ def build_services(settings: Settings, ports: Ports, model: Path, token: str) ->
         python, "-m", "uvicorn", "--factory", "bot.app:create_app",
         "--host", settings.gateway_host, "--port", str(ports.gateway),
     ]  # fmt: skip
+    carriers_command = [python, "-m", "democarrier"]
     quoted_token = urllib.parse.quote(token, safe="")
     return [
         Service(
@@ -174,14 +194,27 @@ def build_services(settings: Settings, ports: Ports, model: Path, token: str) ->
             command=actions_command,
             health_url=f"http://{LOOPBACK}:{ports.actions}/health",
             log_path=LOG_DIR / "actions.log",
-            env={**os.environ, **shared},
+            env={**os.environ, **shared, **carriers},
         ),
         Service(
             name="gateway",
             command=gateway_command,
             health_url=f"http://{LOOPBACK}:{ports.gateway}/health",
             log_path=LOG_DIR / "gateway.log",
-            env={**os.environ, **shared},
+            env={**os.environ, **shared, **carriers},
+        ),
+        Service(
+            name="demo carriers",
+            command=carriers_command,
+            health_url=f"http://{LOOPBACK}:{ports.carriers}/health",
+            log_path=LOG_DIR / "demo-carriers.log",
+            env={
+                **os.environ,
+                **shared,
+                **carriers,
+                "DEMO_CARRIER_HOST": LOOPBACK,
+                "DEMO_CARRIER_PORT": str(ports.carriers),
+            },
         ),
         Service(
             name="rasa",
@@ -230,7 +263,9 @@ def print_welcome(settings: Settings, ports: Ports, token: str) -> None:
         if settings.telegram_bot_token
         else "off (set TELEGRAM_BOT_TOKEN to connect a Telegram bot)"
     )
-    logs = ", ".join(f"var/log/{name}.log" for name in ("gateway", "rasa", "actions"))
+    logs = ", ".join(
+        f"var/log/{name}.log" for name in ("gateway", "rasa", "actions", "demo-carriers")
+    )
     rows = [("Demo shop + chat widget", f"{gateway}/"), ("Chat in a terminal", "make chat")]
     rows.append(
         ("Staff console", f"{gateway}/agent  (logins: python -m delivery staff add-user <name>)")
@@ -238,6 +273,11 @@ def print_welcome(settings: Settings, ports: Ports, token: str) -> None:
     rows += [
         ("Rasa HTTP API", f"http://{LOOPBACK}:{ports.rasa}  ({token_note})"),
         ("Action server", f"http://{LOOPBACK}:{ports.actions}/health"),
+        (
+            "Demo carriers",
+            f"http://{LOOPBACK}:{ports.carriers}/  (Swift Parcels and Boreal Express: parcels"
+            " move on and the gateway hears it by webhook)",
+        ),
         ("Logs", logs),
         ("Telegram", telegram),
     ]
@@ -276,7 +316,12 @@ def watch(services: list[Service]) -> None:
 
 def read_ports(settings: Settings) -> Ports:
     rasa_port = int(os.environ.get("RASA_PORT", str(DEFAULT_RASA_PORT)))
-    return Ports(gateway=settings.gateway_port, rasa=rasa_port, actions=settings.action_server_port)
+    return Ports(
+        gateway=settings.gateway_port,
+        rasa=rasa_port,
+        actions=settings.action_server_port,
+        carriers=load_demo_settings().port,
+    )
 
 
 def main() -> int:

@@ -168,7 +168,10 @@ class RowBuilder:
                 {
                     "id": event_id,
                     "shipment_id": shipment_id,
-                    "external_id": f"{tracking_number}-{n}",
+                    # Boreal numbers its events (event_no); the others use string ids.
+                    "external_id": str(event_id)
+                    if carrier.code == "boreal"
+                    else f"{tracking_number}-{n}",
                     "status": EVENT_STATUS[event.kind],
                     "raw_code": carrier.raw_codes[event.kind],
                     "description": EVENT_DESCRIPTION[event.kind],
