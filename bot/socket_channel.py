@@ -221,9 +221,10 @@ def bot_uttered(message: Outgoing) -> list[dict[str, Any]]:
     if message.image:
         payloads.append({"attachment": {"type": "image", "payload": {"src": message.image}}})
     if message.agent:
-        # Ours: widgets that know live agents show who wrote it; others ignore the keys.
+        # Widgets that know live agents show who wrote it. Under `metadata`, because
+        # rasa-webchat renders only messages of the shapes Rasa sends, and drops `metadata`.
         for payload in payloads:
-            payload |= {"sender": "agent", "agent": message.agent}
+            payload["metadata"] = {"sender": "agent", "agent": message.agent}
     if message.custom is not None:
         payloads.append(message.custom)
     return payloads

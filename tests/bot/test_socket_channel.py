@@ -321,3 +321,9 @@ def test_bot_uttered_is_shaped_as_rasa_s_socketio_channel_shapes_it() -> None:
     assert bot_uttered(Outgoing(custom={"attachment": {"type": "video"}})) == [
         {"attachment": {"type": "video"}}
     ]
+
+
+def test_an_agents_message_says_who_in_metadata_which_other_widgets_ignore() -> None:
+    assert bot_uttered(Outgoing(text="Hi, Sam here.", agent="Sam")) == [
+        {"text": "Hi, Sam here.", "metadata": {"sender": "agent", "agent": "Sam"}}
+    ]

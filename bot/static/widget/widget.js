@@ -680,8 +680,12 @@
       this.handoff(custom.handoff, custom.agent);
       return;
     }
+    // A live agent's message says so in `metadata` (where rasa-webchat, which renders only
+    // messages of known shapes, ignores it).
+    var meta = data.metadata && typeof data.metadata === "object" ? data.metadata : {};
     var message = {
       text: typeof data.text === "string" ? data.text : null,
+      agent: typeof meta.agent === "string" ? meta.agent : null,
       buttons: data.quick_replies || data.buttons || [],
       image:
         data.attachment && data.attachment.type === "image" && data.attachment.payload
@@ -690,7 +694,7 @@
     };
     if (!message.text && !message.image && !message.buttons.length) return; // nothing to show
     this.hideTyping();
-    var sender = data.sender === "agent" || this.agent ? "agent" : "bot";
+    var sender = meta.sender === "agent" || this.agent ? "agent" : "bot";
     this.addMessage(sender, message, new Date());
     this.announce(message.text || this.t.image, sender);
     if (this.dom.panel.hidden) this.setUnread(this.unread + 1);
