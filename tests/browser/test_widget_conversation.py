@@ -85,21 +85,19 @@ def test_a_problem_option_button_is_pressed_and_answered(gateway: str, open_page
 
 
 def test_a_reschedule_slot_is_picked_from_the_buttons(
-    gateway: str, open_page: OpenPage, shot: Shot
+    gateway: str, open_page: OpenPage, shot: Shot, far_order: str
 ) -> None:
+    number, email = far_order.split()
     page = open_page(gateway + "/", **DESKTOP)
     widget = Widget(page)
     widget.open()
     widget.say("can I get my delivery on another day?")
     widget.wait_for_reply("order number")
-    widget.say("100001")
+    widget.say(number)
     widget.wait_for_reply("e-mail")
-    widget.say("ada@example.com")
+    widget.say(email)
     slots = widget.enabled_buttons()
-    too_late = widget.bot_messages().filter(has_text="too late")
-    expect(slots.first.or_(too_late)).to_be_visible(timeout=30_000)
-    if too_late.count():
-        pytest.skip("past the carrier's cut-off time of day: no slots are offered until tomorrow")
+    expect(slots.first).to_be_visible(timeout=30_000)
     assert slots.count() >= 2
     slot = slots.first.inner_text()
     before = widget.bot_count()
@@ -192,7 +190,10 @@ def test_on_a_phone_the_chat_takes_the_whole_screen(
     expect(widget.panel).to_be_visible()
     expect(widget.status).to_be_hidden()
     box = widget.panel.bounding_box()
-    assert box == {"x": 0, "y": 0, "width": 390, "height": 844}
+    assert box is not None
+    # Within a pixel: the panel's slide-in transition may still be ending a sub-pixel away.
+    placed = (box["x"], box["y"], box["width"], box["height"])
+    assert all(abs(a - b) < 1 for a, b in zip(placed, (0, 0, 390, 844), strict=True)), box
     expect(widget.launcher).to_be_hidden()  # the header's close button is the way out
     widget.say("where is my order 100004")
     widget.wait_for_reply("e-mail")

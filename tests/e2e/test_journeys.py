@@ -3,19 +3,15 @@ the database is checked afterwards (demo showcase orders)."""
 
 from __future__ import annotations
 
-import datetime as dt
-import secrets
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from delivery.clock import utcnow
-from delivery.db.models import Carrier, Order, Return, Shipment
+from delivery.db.models import Order, Return, Shipment
 from delivery.services.slots import Slot
 from delivery.vocabulary import ReturnStatus
-from tests import factories
 from tests.support.assistant import Assistant, Conversation
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
@@ -29,20 +25,6 @@ def _shipments(db: Session, number: str) -> list[Shipment]:
     db.expire_all()
     order = db.scalars(select(Order).where(Order.number == number)).one()
     return list(order.shipments)
-
-
-@pytest.fixture
-def far_order(db: Session) -> str:
-    """An order of ours promised four days from now (Swift Parcels, London), so that the
-    carrier's cut-off never stands in the way, whatever the time of day the tests run."""
-    swift = db.scalars(select(Carrier).where(Carrier.code == "swift")).one()
-    customer = factories.customer(db, email=f"far.{secrets.token_hex(4)}@example.com")
-    number = str(900000 + secrets.randbelow(90000))
-    order = factories.order(db, customer_=customer, number=number)
-    promised = (utcnow() + dt.timedelta(days=4)).date()
-    factories.shipment(db, order, carrier_=swift, promised_date=promised, eta_date=promised)
-    db.commit()
-    return f"{number} {customer.email}"
 
 
 def test_reschedule_with_a_slot_button_moves_the_delivery(
