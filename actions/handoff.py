@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rasa_sdk.events import ConversationPaused, EventType
 from sqlalchemy.orm import Session
@@ -21,6 +20,7 @@ from actions.base import DeliveryAction
 from actions.conversation import Conversation
 from actions.names import Intent, Response
 from actions.wording import relative_day, time_of
+from delivery.notifications.quiet_hours import zone_or
 from delivery.services.handoffs import HandoffTicket, request_handoff, typical_wait
 from delivery.services.staff_hours import StaffHours
 from delivery.settings import Settings
@@ -55,11 +55,11 @@ def hand_over(
     intro = _INTRO.get(reason)
     if intro is not None and ticket.created:
         talk.say(intro)
-    hours = StaffHours.parse(settings.staff_hours, settings.staff_timezone)
+    hours = StaffHours.from_settings(settings)
     if hours.is_open(talk.now):
         _tell_place(talk, session, settings, ticket)
     else:
-        zone = _zone(customer.timezone if customer is not None else None, settings.staff_timezone)
+        zone = zone_or(customer.timezone if customer is not None else None, hours.tz)
         opening = hours.next_opening(talk.now)
         talk.say(
             Response.HANDOFF_AFTER_HOURS, reply_by=_moment(opening, talk.now, zone, talk.language)
@@ -88,16 +88,6 @@ def _moment(moment: dt.datetime, now: dt.datetime, zone: dt.tzinfo, language: st
     local = moment.astimezone(zone)
     day = relative_day(local.date(), now.astimezone(zone).date(), language)
     return f"{day} {time_of(moment, zone, language)}"
-
-
-def _zone(customer_zone: str | None, fallback: str) -> dt.tzinfo:
-    for name in (customer_zone, fallback):
-        if name:
-            try:
-                return ZoneInfo(name)
-            except (ZoneInfoNotFoundError, ValueError):
-                continue
-    return dt.UTC
 
 
 class ActionRequestHandoff(DeliveryAction):

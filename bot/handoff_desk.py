@@ -28,7 +28,7 @@ from bot.conversation_queue import deliver_safely, in_unit_of_work
 from bot.gateway_texts import GatewayText, gateway_text
 from bot.rasa_client import RasaClient, RasaError
 from bot.relay import Relay
-from bot.transcript import Outgoing
+from bot.transcript import Outgoing, iso_utc
 from delivery.clock import utcnow
 from delivery.services import handoffs
 from delivery.services.handoffs import HandoffView
@@ -128,7 +128,7 @@ class HandoffDesk:
         await self._broadcast.conversation_event(
             handoff_id,
             {"type": "message", "sender": "agent", "text": text, "agent": agent.display_name,
-             "at": _iso(now)},
+             "at": iso_utc(now)},
         )  # fmt: skip
 
     async def hand_back(self, handoff_id: int, agent: StaffIdentity) -> HandoffView:
@@ -165,7 +165,7 @@ class HandoffDesk:
     async def _customer_wrote(self, handoff: HandoffView, text: str, at: dt.datetime) -> None:
         await self._broadcast.conversation_event(
             handoff.handoff_id,
-            {"type": "message", "sender": "customer", "text": text, "at": _iso(at)},
+            {"type": "message", "sender": "customer", "text": text, "at": iso_utc(at)},
         )
 
     # --- the steps' shared parts ---------------------------------------------------------------
@@ -234,7 +234,3 @@ class HandoffDesk:
 
     async def _db(self, work: Callable[[Session], T], *, writes: bool = True) -> T:
         return await in_unit_of_work(self._sessions, work, writes=writes)
-
-
-def _iso(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")

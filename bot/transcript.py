@@ -26,6 +26,11 @@ from delivery.vocabulary import Channel
 _LATEST_TURN_SCAN = 50
 
 
+def iso_utc(moment: dt.datetime) -> str:
+    """A moment as the widget and the console read it: ISO 8601 in UTC, with a "Z"."""
+    return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
 @dataclass(frozen=True)
 class Button:
     title: str
@@ -62,7 +67,7 @@ class TranscriptMessage:
             "sender": self.sender.value,
             "text": self.text,
             "buttons": [{"title": b.title, "payload": b.payload} for b in self.buttons],
-            "at": self.at.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
+            "at": iso_utc(self.at),
         }
         if self.image:
             shown["image"] = self.image

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from enum import Enum
 from typing import Any
 
-from bot.transcript import TranscriptMessage
+from bot.transcript import TranscriptMessage, iso_utc
 from delivery.db.models import Customer, TranscriptSender
 from delivery.db.staff_models import CannedReply
 from delivery.services.handoffs import HandoffView
@@ -27,7 +27,7 @@ EVENTS_SHOWN = 5
 def moment(value: dt.datetime | None) -> str | None:
     if value is None:
         return None
-    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+    return iso_utc(value)
 
 
 def handoff_dict(view: HandoffView, *, now: dt.datetime) -> dict[str, Any]:
