@@ -75,7 +75,7 @@ async def import_orders_endpoint(request: Request) -> JSONResponse:
 
 
 def _import(factory: sessionmaker[Session], body: IO[bytes], dry_run: bool) -> ImportReport:
-    with unit_of_work(factory) as session:
+    with unit_of_work(factory, writes=True) as session:
         return import_orders(body, session, dry_run=dry_run)
 
 

@@ -23,7 +23,7 @@ def link_by_phone(
 ) -> int | None:
     """Link chat ``chat_id`` to the customer whose number is ``phone``; their id, or None."""
     sender = conversation_id(chat_id)
-    with unit_of_work(sessions) as session:
+    with unit_of_work(sessions, writes=True) as session:
         key = f"{Channel.TELEGRAM.value}:{sender}"  # the actions' conversation key
         customer = verify_phone(session, phone=phone, conversation_key=key, now=now)
         if customer is None:

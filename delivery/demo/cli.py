@@ -69,7 +69,7 @@ def seed_demo_command(args: argparse.Namespace, settings: Settings) -> int:
             return 1
         started = time.perf_counter()
         summary: DemoSummary | None = None
-        with unit_of_work(make_session_factory(engine)) as session:
+        with unit_of_work(make_session_factory(engine), writes=True) as session:
             if has_orders(session):
                 if not args.if_empty:
                     print(

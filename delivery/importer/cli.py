@@ -44,7 +44,7 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_NO_FILE
     engine = make_engine(settings.database_url)
     try:
-        with stream, unit_of_work(make_session_factory(engine)) as session:
+        with stream, unit_of_work(make_session_factory(engine), writes=True) as session:
             report = import_orders(
                 stream, session, dry_run=args.dry_run, on_progress=_print_progress
             )
