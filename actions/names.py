@@ -29,6 +29,10 @@ class Intent(StrEnum):
     INFORM = "inform"
     # Triggered by the gateway (never typed: the gateway refuses typed intents it did not offer).
     EXTERNAL_HANDOFF = "EXTERNAL_handoff"
+    # A queued proactive notification, raised in the customer's linked chat by the gateway.
+    EXTERNAL_NOTIFICATION = "EXTERNAL_notification"
+    STOP_NOTIFICATIONS = "stop_notifications"
+    RESUME_NOTIFICATIONS = "resume_notifications"
 
 
 class Entity(StrEnum):
@@ -43,6 +47,8 @@ class Entity(StrEnum):
     RETURN_LINE = "return_line"
     RETURN_REASON = "return_reason"
     PICKUP_ORIGIN = "pickup_origin"
+    # Only in the gateway's EXTERNAL_notification trigger; fills no slot.
+    NOTIFICATION_ID = "notification_id"
 
 
 class SlotName(StrEnum):
@@ -78,11 +84,20 @@ class Journey(StrEnum):
     CANCEL_RETURN = "cancel_return"
     DAMAGED_ITEM = "damaged_item"
     MISSING_ITEM = "missing_item"
+    STOP_NOTIFICATIONS = "stop_notifications"
+    RESUME_NOTIFICATIONS = "resume_notifications"
 
     @property
     def needs_an_order(self) -> bool:
-        """Return journeys start from the customer's returns, not from one order."""
-        return self not in {Journey.RETURN_STATUS, Journey.MOVE_RETURN, Journey.CANCEL_RETURN}
+        """Return journeys start from the customer's returns, and notification settings from
+        the customer, not from one order."""
+        return self not in {
+            Journey.RETURN_STATUS,
+            Journey.MOVE_RETURN,
+            Journey.CANCEL_RETURN,
+            Journey.STOP_NOTIFICATIONS,
+            Journey.RESUME_NOTIFICATIONS,
+        }
 
 
 #: The journey each intent starts.
@@ -96,6 +111,8 @@ JOURNEY_OF_INTENT: dict[str, Journey] = {
     Intent.CANCEL_RETURN: Journey.CANCEL_RETURN,
     Intent.REPORT_DAMAGED_ITEM: Journey.DAMAGED_ITEM,
     Intent.REPORT_MISSING_ITEM: Journey.MISSING_ITEM,
+    Intent.STOP_NOTIFICATIONS: Journey.STOP_NOTIFICATIONS,
+    Intent.RESUME_NOTIFICATIONS: Journey.RESUME_NOTIFICATIONS,
 }
 
 #: Slots that belong to one run of a journey and are cleared when a new one starts.
@@ -154,6 +171,7 @@ class Response(StrEnum):
     SHIPMENT_READY_FOR_PICKUP = "utter_shipment_ready_for_pickup"
     SHIPMENT_DELIVERED = "utter_shipment_delivered"
     SHIPMENT_TIMELINE = "utter_shipment_timeline"
+    TRACKING_NOT_REFRESHED = "utter_tracking_not_refreshed"  # data/responses/order_status.yml
     PROBLEM_DELAYED = "utter_problem_delayed"
     PROBLEM_FAILED_ATTEMPT = "utter_problem_failed_attempt"
     PROBLEM_EXCEPTION = "utter_problem_exception"

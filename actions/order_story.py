@@ -1,17 +1,21 @@
 """An order's tracking story turned into the messages that tell it (response names + values).
 
-Pure: no database, no Rasa. :mod:`actions.order_status` sends what this builds.
+Pure: no database, no Rasa. :mod:`actions.order_status` sends what this builds. A parcel whose
+carrier could not be asked just now (:class:`~delivery.carriers.on_demand.NotRefreshed`) is told
+as last known, with a line that says so and since when.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from actions import wording
 from actions.names import Entity, Intent, Response
+from delivery.carriers.on_demand import NotRefreshed
 from delivery.services.problems import CustomerOption, DeliveryDate, Problem
 from delivery.services.tracking import Item, OrderTracking, ShipmentTracking
 from delivery.vocabulary import OrderStatus, ShipmentStatus, TimelineStage
@@ -47,8 +51,14 @@ class Message:
 
 
 def tell_order(
-    tracking: OrderTracking, *, today: dt.date, language: str, words: Words
+    tracking: OrderTracking,
+    *,
+    today: dt.date,
+    language: str,
+    words: Words,
+    not_refreshed: Mapping[int, NotRefreshed] | None = None,
 ) -> list[Message]:
+    """The order's messages; ``not_refreshed``: parcels told as last known, by shipment id."""
     placed_on = wording.day(tracking.placed_at.date(), language)
     messages = [
         Message(
@@ -62,9 +72,13 @@ def tell_order(
             Message(Response.ITEMS_PREPARING, {"items": items_text(tracking.preparing)})
         )
     for shipment in tracking.shipments:
-        messages += tell_shipment(
+        told = tell_shipment(
             shipment, tracking.order_number, today=today, language=language, words=words
         )
+        stale = (not_refreshed or {}).get(shipment.shipment_id)
+        if stale is not None:
+            told.insert(1, not_refreshed_message(stale, today, language))  # under its status
+        messages += told
     return messages
 
 
@@ -129,6 +143,21 @@ def status_message(
             values | {"delivered_on": wording.relative_day(delivered, today, language)},
         )
     return Message(_STATUS_RESPONSE.get(status, Response.SHIPMENT_IN_TRANSIT), values)
+
+
+def not_refreshed_message(stale: NotRefreshed, today: dt.date, language: str) -> Message:
+    """'I couldn't reach Swift Parcels just now, so this is their last update, from today at
+    14:05': the day and time where the carrier is, like the parcel's dates."""
+    zone = ZoneInfo(stale.carrier_timezone)
+    local = stale.last_update_at.astimezone(zone)
+    return Message(
+        Response.TRACKING_NOT_REFRESHED,
+        {
+            "carrier": stale.carrier_name,
+            "updated_on": wording.relative_day(local.date(), today, language),
+            "updated_at": wording.time_of(local, zone, language),
+        },
+    )
 
 
 def tell_problem(

@@ -24,6 +24,7 @@ from starlette.types import Receive, Scope, Send
 from bot.api import api_routes
 from bot.handoff_desk import HandoffDesk
 from bot.health import health
+from bot.notifier import Notifier, NotifierConfig
 from bot.pages import home_page
 from bot.rasa_client import RasaClient
 from bot.relay import Relay
@@ -32,7 +33,9 @@ from bot.staff import AgentLive, staff_routes
 from bot.state import GatewayState
 from bot.telegram import TelegramChannel, TelegramConfigError, start_telegram, webhook_route
 from delivery.db.session import make_engine, make_session_factory
+from delivery.notifications.policy import QueuePolicy
 from delivery.settings import PROJECT_ROOT, Settings, load_settings
+from delivery.vocabulary import Channel
 
 logger = logging.getLogger(__name__)
 
@@ -75,11 +78,15 @@ def create_app(settings: Settings | None = None) -> Gateway:
         live = AgentLive(server=sockets.server, sessions=sessions, settings=settings)
         desk.set_broadcast(live)
         telegram: TelegramChannel | None = None
+        notifier = _notifier(settings, sessions, relay, sockets)
         try:
             sockets.attach(relay, sessions)
             telegram = await _start_telegram(settings, relay, sessions)
             # After every channel registered, so resumed messages' replies find their way.
             await relay.resume()
+            if notifier is not None:
+                sockets.on_opened(notifier.customer_opened)
+                notifier.start()
             gateway = GatewayState(
                 settings=settings,
                 engine=engine,
@@ -87,9 +94,13 @@ def create_app(settings: Settings | None = None) -> Gateway:
                 rasa=rasa,
                 relay=relay,
                 desk=desk,
+                notifier=notifier,
             )
             yield {"gateway": gateway, "telegram": telegram}
         finally:
+            # First, while the channels still work: what is in flight finishes.
+            if notifier is not None:
+                await notifier.aclose()
             sockets.detach()
             if telegram is not None:
                 await telegram.stop()
@@ -107,6 +118,30 @@ def create_app(settings: Settings | None = None) -> Gateway:
         webhook_route(),
     ]
     return Gateway(Starlette(routes=routes, lifespan=lifespan), sockets)
+
+
+def _notifier(
+    settings: Settings, sessions: sessionmaker[Session], relay: Relay, sockets: SocketChannel
+) -> Notifier | None:
+    """The notification sender, unless NOTIFIER_ENABLED is off."""
+    if not settings.notifier_enabled:
+        logger.info("the notification sender is off (NOTIFIER_ENABLED)")
+        return None
+
+    def reachable(channel: Channel, conversation_id: str) -> bool:
+        # A Telegram chat can always be written to; a widget session only while it is open.
+        return channel is Channel.TELEGRAM or sockets.is_open(conversation_id)
+
+    return Notifier(
+        sessions=sessions,
+        relay=relay,
+        policy=QueuePolicy.from_settings(settings),
+        reachable=reachable,
+        config=NotifierConfig(
+            concurrency=settings.notifier_concurrency,
+            poll_seconds=settings.notifier_poll_seconds,
+        ),
+    )
 
 
 async def _start_telegram(

@@ -5,6 +5,10 @@ the transcript (marking the message delivered) and hands them to the channel. Wh
 its action server is down, or slower than a customer should wait in silence, the customer
 hears "one moment" once, and the worker retries with backoff until Rasa answers; messages that
 arrive meanwhile wait behind the first. A message Rasa refuses outright is marked failed.
+
+A job may also raise an intent instead of sending text (a proactive notification): it waits its
+turn like a message, so it never cuts into a customer's turn, but it is not retried here and its
+failures are reported back (:attr:`Job.error`) for its sender to retry on its own terms.
 """
 
 from __future__ import annotations
@@ -51,6 +55,14 @@ class FollowUp:
     entities: dict[str, Any] = field(default_factory=dict)
 
 
+class Undeliverable(Exception):
+    """A channel could not deliver; ``permanent``: it never will (the customer blocked the bot)."""
+
+    def __init__(self, reason: str, *, permanent: bool = False) -> None:
+        super().__init__(reason)
+        self.permanent = permanent
+
+
 @dataclass(frozen=True)
 class Backoff:
     """Waits between tries while Rasa is down: first, first*factor, ... up to longest."""
@@ -65,7 +77,7 @@ class Backoff:
 
 @dataclass
 class Job:
-    """One customer message on its way to Rasa."""
+    """One customer message on its way to Rasa, or an intent the gateway raises (``trigger``)."""
 
     entry_id: int | None  # its transcript entry; None when the database could not store it
     text: str
@@ -74,6 +86,26 @@ class Job:
     follow_up: FollowUp | None = None
     # Set once the customer has heard something: the replies, or "one moment".
     settled: asyncio.Event = field(default_factory=asyncio.Event)
+    # A raised intent: its replies are delivered first, then recorded (tagged with ``tag``)
+    # in one unit of work with ``record_with`` (e.g. marking the notification sent).
+    trigger: FollowUp | None = None
+    tag: dict[str, Any] | None = None
+    record_with: Callable[[Session, Sequence[Outgoing]], None] | None = None
+    # Outcome of a raised intent: set when done; ``error`` says why it failed.
+    finished: asyncio.Event = field(default_factory=asyncio.Event)
+    error: str | None = None
+    permanent: bool = False
+    cancelled: bool = False  # its sender gave up waiting: skip it
+    started: bool = False  # a worker has taken it up
+    replied: bool = False  # the assistant said something
+
+    def fail(self, error: str, *, permanent: bool = False) -> None:
+        self.error, self.permanent = error, permanent
+        self.finish()
+
+    def finish(self) -> None:
+        self.settled.set()
+        self.finished.set()
 
 
 @dataclass
@@ -115,6 +147,8 @@ class ConversationQueues:
         self._closed = True
         for conversation in self._conversations.values():
             for job in conversation.jobs:
+                if job.trigger is not None:
+                    job.fail("the gateway is shutting down")
                 job.settled.set()  # nobody waits on queues that are gone
         workers = [c.worker for c in self._conversations.values() if c.worker is not None]
         for worker in workers:
@@ -142,6 +176,12 @@ class ConversationQueues:
         try:
             while conversation.jobs and not self._closed:
                 job = conversation.jobs[0]
+                if job.cancelled:
+                    conversation.jobs.popleft()
+                    continue
+                if job.trigger is not None:
+                    await self._raise(conversation, job)
+                    continue
                 try:
                     replies = await self._ask_rasa(conversation, job)
                 except RasaUnavailable as exc:
@@ -174,6 +214,73 @@ class ConversationQueues:
             # Runs without an await before the task ends: no message can slip in unseen.
             if self._conversations.get(conversation.sender) is conversation:
                 del self._conversations[conversation.sender]
+
+    async def _raise(self, conversation: _Conversation, job: Job) -> None:
+        """Raise a job's intent; deliver, then record its replies. Failures are the job's
+        sender's to retry: nothing here waits for Rasa to come back."""
+        conversation.jobs.popleft()
+        job.started = True
+        try:
+            await self._raise_and_record(conversation, job)
+        except asyncio.CancelledError:
+            if not job.finished.is_set():
+                job.fail("the gateway is shutting down")
+            raise
+
+    async def _raise_and_record(self, conversation: _Conversation, job: Job) -> None:
+        trigger = job.trigger
+        assert trigger is not None
+        try:
+            replies = await self._rasa.trigger_intent(
+                conversation.sender, trigger.intent, trigger.entities
+            )
+            if not replies and not await self._rasa.action_server_status():
+                raise RasaUnavailable("no answer, and the action server is down")
+        except RasaRefused as exc:
+            job.fail(f"Rasa refused {trigger.intent}: {exc}", permanent=True)
+            return
+        except RasaError as exc:
+            job.fail(f"Rasa unavailable: {exc}")
+            return
+        except Exception as exc:
+            logger.exception("raising %s in %s failed", trigger.intent, conversation.sender)
+            job.fail(f"unexpected: {type(exc).__name__}")
+            return
+        messages = [m for m in map(outgoing_from_rasa, replies) if m is not None]
+        job.replied = bool(messages)
+        if job.deliver is not None and messages:
+            try:
+                await job.deliver(messages)
+            except Undeliverable as exc:
+                job.fail(str(exc), permanent=exc.permanent)
+                return
+            except Exception as exc:
+                logger.exception("delivering to %s failed", conversation.sender)
+                job.fail(f"delivery failed: {type(exc).__name__}")
+                return
+
+        def record(session: Session) -> None:
+            transcript.add_bot_messages(
+                session,
+                channel=conversation.channel,
+                conversation_id=conversation.sender,
+                messages=messages,
+                now=self._clock(),
+                tag=job.tag,
+            )
+            if job.record_with is not None:
+                job.record_with(session, messages)
+
+        try:
+            await in_unit_of_work(self._sessions, record)
+        except SQLAlchemyError:
+            # Delivered but not recorded: its sender's lease runs out and it may be sent
+            # again (the one at-least-once point, see docs/notifications-design.md).
+            logger.exception("could not record what was raised in %s", conversation.sender)
+            job.fail("delivered, but the database could not record it")
+            return
+        await self._tell_listeners(conversation.sender, messages)
+        job.finish()
 
     async def _ask_rasa(self, conversation: _Conversation, job: Job) -> list[dict[str, Any]]:
         """Rasa's replies; "one moment" meanwhile if they take longer than the customer should
@@ -302,6 +409,8 @@ async def deliver_safely(deliver: Deliver, messages: Sequence[Outgoing], sender:
     """A channel failing to deliver must not stop the conversation's worker."""
     try:
         await deliver(messages)
+    except Undeliverable as exc:
+        logger.info("could not deliver %d messages to %s: %s", len(messages), sender, exc)
     except Exception:
         logger.exception("delivering %d messages to %s failed", len(messages), sender)
 

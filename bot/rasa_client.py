@@ -104,6 +104,10 @@ class RasaClient:
             raise RasaUnavailable(f"Rasa is not reachable ({type(exc).__name__})") from exc
         if response.status_code >= 500:
             raise RasaUnavailable(f"Rasa answered {response.status_code} to {path}")
+        if response.status_code in (401, 403):
+            # The API token is wrong (a configuration to fix): what was asked may well work
+            # once it is, so nothing is given up for good.
+            raise RasaUnavailable(f"Rasa refused the API token for {path}")
         if response.status_code >= 400:
             raise RasaRefused(f"Rasa refused {path}: {response.status_code}")
         try:

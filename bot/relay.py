@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -137,6 +137,43 @@ class Relay:
         when its channel is off."""
         deliver_to = self._deliverers.get(channel)
         return deliver_to(conversation_id) if deliver_to is not None else None
+
+    async def raise_intent(
+        self,
+        channel: Channel,
+        conversation_id: str,
+        trigger: FollowUp,
+        *,
+        tag: dict[str, Any] | None = None,
+        record_with: Callable[[Session, Sequence[Outgoing]], None] | None = None,
+        queue_timeout: float,
+    ) -> Job:
+        """Raise ``trigger`` in a conversation in its turn (behind the customer's queued
+        messages), deliver the replies, then record them with ``record_with`` in one unit of
+        work. The finished job says whether it worked (:attr:`Job.error`); one that has not
+        even started within ``queue_timeout`` seconds is given up."""
+        job = Job(
+            entry_id=None,
+            text="",
+            metadata={},
+            deliver=self.deliver_to(channel, conversation_id),
+            trigger=trigger,
+            tag=tag,
+            record_with=record_with,
+        )
+        if self._closed:
+            job.fail("the gateway is shutting down")
+            return job
+        self._queues.enqueue(channel, conversation_id, job)
+        try:
+            await asyncio.wait_for(job.finished.wait(), queue_timeout)
+        except TimeoutError:
+            if job.started:  # under way: it ends soon enough (Rasa's own timeout)
+                await job.finished.wait()
+            else:
+                job.cancelled = True  # its worker skips it
+                job.fail("timed out in the conversation's queue")
+        return job
 
     def on_custom_payload(self, listener: CustomListener) -> None:
         """Be told of every custom payload the assistant sends (the handoff desk)."""

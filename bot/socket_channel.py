@@ -30,7 +30,8 @@ import logging
 import math
 import re
 import uuid
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 
@@ -44,6 +45,9 @@ from delivery.settings import Settings
 from delivery.vocabulary import Channel
 
 logger = logging.getLogger(__name__)
+
+#: Told when a widget opens a conversation: (channel, conversation id).
+Opened = Callable[[Channel, str], Coroutine[Any, Any, None]]
 
 SESSION_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 SENDER_PREFIX = "web-"
@@ -81,6 +85,9 @@ class SocketChannel:
         self._sessions: sessionmaker[Session] | None = None
         self._clock: Callable[[], dt.datetime] = utcnow
         self._visitors: dict[str, _Visitor] = {}
+        self._open: Counter[str] = Counter()  # conversation -> sockets connected to it
+        self._on_opened: Opened | None = None
+        self._opening: set[asyncio.Task[None]] = set()
         self.server.on("connect", self._connect)
         self.server.on("disconnect", self._disconnect)
         self.server.on("session_request", self._session_request)
@@ -99,6 +106,15 @@ class SocketChannel:
 
     def detach(self) -> None:
         self._relay = self._sessions = None
+        self._on_opened = None
+
+    def on_opened(self, listener: Opened) -> None:
+        """Be told when a widget opens a conversation (the notifier: what they missed)."""
+        self._on_opened = listener
+
+    def is_open(self, sender: str) -> bool:
+        """Whether a widget is connected to the conversation ``sender`` now."""
+        return self._open[sender] > 0
 
     def deliver_to(self, sender: str) -> Deliver:
         """The relay's ``deliver`` for the conversation ``sender`` (every tab of it)."""
@@ -114,15 +130,22 @@ class SocketChannel:
         return self._relay is not None  # refused until the gateway has started
 
     async def _disconnect(self, sid: str, *reason: Any) -> None:
-        self._visitors.pop(sid, None)
+        visitor = self._visitors.pop(sid, None)
+        if visitor is not None:
+            self._closed_one(visitor.sender)
         if self._relay is not None:
             self._relay.connection_closed(sid)
 
     async def _session_request(self, sid: str, data: Any = None) -> None:
         requested = data.get("session_id") if isinstance(data, dict) else None
         session_id = requested if _valid_session_id(requested) else uuid.uuid4().hex
-        await self._join(sid, session_id)
+        visitor = await self._join(sid, session_id)
         await self.server.emit("session_confirm", session_id, to=sid)
+        if self._on_opened is not None:
+            # Not awaited: whatever the customer missed follows the confirmation, in its turn.
+            opened = asyncio.create_task(self._on_opened(Channel.WEB, visitor.sender))
+            self._opening.add(opened)
+            opened.add_done_callback(self._opening.discard)
 
     async def _user_uttered(self, sid: str, data: Any = None) -> None:
         relay = self._relay
@@ -180,10 +203,17 @@ class SocketChannel:
             if previous.session_id == session_id:
                 return previous  # a repeated session_request keeps what the socket knows
             await self.server.leave_room(sid, previous.sender)
+            self._closed_one(previous.sender)
         visitor = _Visitor(session_id)
         self._visitors[sid] = visitor
+        self._open[visitor.sender] += 1
         await self.server.enter_room(sid, visitor.sender)
         return visitor
+
+    def _closed_one(self, sender: str) -> None:
+        self._open[sender] -= 1
+        if self._open[sender] <= 0:
+            del self._open[sender]
 
     async def _identify(self, visitor: _Visitor, token: Any) -> ShopCustomer | None:
         """The customer the shop's token proves, checked once per token and connection."""

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.requests import Request
 
 from bot.handoff_desk import HandoffDesk
+from bot.notifier import Notifier
 from bot.rasa_client import RasaClient
 from bot.relay import Relay
 from delivery.settings import Settings
@@ -22,6 +23,7 @@ class GatewayState:
     rasa: RasaClient
     relay: Relay
     desk: HandoffDesk
+    notifier: Notifier | None = None  # None: NOTIFIER_ENABLED is off
 
 
 def gateway_state(request: Request) -> GatewayState:

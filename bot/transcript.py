@@ -118,11 +118,16 @@ def add_bot_messages(
     conversation_id: str,
     messages: Sequence[Outgoing],
     now: dt.datetime,
+    tag: dict[str, Any] | None = None,
 ) -> None:
-    session.add_all(
+    """Store the bot's replies; ``tag`` is kept with each (e.g. the notification they tell)."""
+    entries = [
         _outgoing_entry(channel, conversation_id, TranscriptSender.BOT, message, now)
         for message in messages
-    )
+    ]
+    for entry in entries:
+        entry.message_metadata = tag
+    session.add_all(entries)
     session.flush()
 
 

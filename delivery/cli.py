@@ -1,7 +1,8 @@
 """The admin command line: ``python -m delivery <command>``.
 
 Commands: ``migrate`` (schema to the newest migration), ``seed-demo`` (demo data when the
-database is empty), ``import`` (a shop's order file) and ``staff`` (the staff console's logins).
+database is empty), ``import`` (a shop's order file), ``staff`` (the staff console's logins)
+and ``carriers poll`` (ask the carriers for news, queue overdue delay notices).
 Each subcommand lives beside the code it drives and registers itself here.
 """
 
@@ -22,6 +23,7 @@ def _migrate_command(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from delivery.carriers.cli import register as register_carriers
     from delivery.demo.cli import register as register_demo
     from delivery.importer.cli import register as register_import
     from delivery.staff.cli import register as register_staff
@@ -34,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_demo(commands)
     register_import(commands)
     register_staff(commands)
+    register_carriers(commands)
     return parser
 
 

@@ -122,6 +122,26 @@ class Settings(BaseSettings):
         default=30.0, alias="CARRIER_BREAKER_COOLDOWN_SECONDS", gt=0
     )
 
+    # --- Carrier polling and refreshing (delivery/carriers/poller.py, on_demand.py) ---------
+    # `python -m delivery carriers poll` runs a round every CARRIER_POLL_SECONDS: it asks the
+    # carriers about at most CARRIER_POLL_BATCH parcels (not delivered or returned) that none
+    # was asked about for CARRIER_POLL_MIN_AGE_SECONDS, then queues overdue delay notices
+    # (at most CARRIER_POLL_BATCH of those too).
+    carrier_poll_seconds: float = Field(default=60.0, alias="CARRIER_POLL_SECONDS", gt=0)
+    carrier_poll_min_age_seconds: float = Field(
+        default=900.0, alias="CARRIER_POLL_MIN_AGE_SECONDS", ge=0
+    )
+    carrier_poll_batch: int = Field(default=50, alias="CARRIER_POLL_BATCH", ge=1)
+    # "Where is my order?" first asks the carrier about parcels last heard of longer ago than
+    # this (0: every time), waiting at most WISMO_REFRESH_BUDGET_SECONDS in all (0: never asks).
+    wismo_refresh_max_age_seconds: float = Field(
+        default=300.0, alias="WISMO_REFRESH_MAX_AGE_SECONDS", ge=0
+    )
+    wismo_refresh_budget_seconds: float = Field(
+        default=3.0, alias="WISMO_REFRESH_BUDGET_SECONDS", ge=0
+    )
+    # --- end of carrier polling and refreshing ------------------------------------------------
+
     # Proactive notifications (delivery/notifications/, docs/notifications-design.md).
     # Comma-separated kinds that are sent ("all", or some of: delayed, failed_attempt,
     # exception, out_for_delivery, delivered, rating_request).
@@ -148,6 +168,11 @@ class Settings(BaseSettings):
     notification_lease_seconds: float = Field(
         default=60.0, alias="NOTIFICATION_LEASE_SECONDS", gt=0
     )
+    # The gateway's sender (bot/notifier.py): on or off, notifications in flight at once, and
+    # how often it looks for due ones when no webhook said there are new ones.
+    notifier_enabled: bool = Field(default=True, alias="NOTIFIER_ENABLED")
+    notifier_concurrency: int = Field(default=32, alias="NOTIFIER_CONCURRENCY", ge=1)
+    notifier_poll_seconds: float = Field(default=2.0, alias="NOTIFIER_POLL_SECONDS", gt=0)
 
 
 def load_settings() -> Settings:

@@ -4,14 +4,17 @@
 2. load the demo data when the database is empty (``python -m delivery seed-demo --if-empty``);
 3. train the Rasa model when none matches the training data (see model_fingerprint.py);
 4. start the action server, the gateway, the demo carrier service and the Rasa server, wait
-   until each answers, and print where to go. Ctrl-C (or SIGTERM) stops them all and exits 0;
-   if one of them dies, the others are stopped and the end of its log is shown.
+   until each answers, then the carrier poller (``python -m delivery carriers poll``: it has no
+   HTTP port, and it asks the demo carriers, so it starts once they answer), and print where to
+   go. Ctrl-C (or SIGTERM) stops them all and exits 0; if one of them dies, the others are
+   stopped and the end of its log is shown.
 
 Ports come from GATEWAY_PORT, RASA_PORT, ACTION_SERVER_PORT and DEMO_CARRIER_PORT; the Rasa
 API token from RASA_TOKEN (else a random one per run). The children get RASA_URL and RASA_TOKEN
 of the Rasa server started here, and the carriers' API URLs, credentials and webhook secrets of
-the demo carrier service (each only where the environment does not set its own). Each process
-logs to var/log/<name>.log.
+the demo carrier service (each only where the environment does not set its own), so the action
+server and the poller ask the demo carriers and the gateway verifies their webhooks. Each
+process logs to var/log/<name>.log.
 """
 
 from __future__ import annotations
@@ -228,6 +231,30 @@ def build_services(settings: Settings, ports: Ports, model: Path, token: str) ->
     ]
 
 
+def poller_service(ports: Ports) -> Service:
+    """The carrier poller and overdue sweep, asking the same carriers as the action server."""
+    return Service(
+        name="carrier poller",
+        command=[sys.executable, "-m", "delivery", "carriers", "poll"],
+        health_url="",  # no HTTP port: it is up while its process runs (see start_worker)
+        log_path=LOG_DIR / "carrier-poller.log",
+        env={**os.environ, **carrier_environment(ports)},
+    )
+
+
+def start_worker(service: Service, *, settle_seconds: float = 1.0) -> None:
+    """Start a process that answers no health URL; it is up if it is still running after
+    ``settle_seconds`` (a bad setting or a missing schema ends it at once)."""
+    start(service, cwd=ROOT)
+    deadline = time.monotonic() + settle_seconds
+    while time.monotonic() < deadline:
+        code = service.exit_code()
+        if code is not None:
+            raise ServiceFailed(service, f"exited with code {code} while starting")
+        time.sleep(0.1)
+    _say(f"==> {service.name} started")
+
+
 def start_and_wait(services: list[Service]) -> None:
     """Start all at once, then wait for each in turn, with a dot a second."""
     names = ", ".join(s.name for s in services)
@@ -264,7 +291,8 @@ def print_welcome(settings: Settings, ports: Ports, token: str) -> None:
         else "off (set TELEGRAM_BOT_TOKEN to connect a Telegram bot)"
     )
     logs = ", ".join(
-        f"var/log/{name}.log" for name in ("gateway", "rasa", "actions", "demo-carriers")
+        f"var/log/{name}.log"
+        for name in ("gateway", "rasa", "actions", "demo-carriers", "carrier-poller")
     )
     rows = [("Demo shop + chat widget", f"{gateway}/"), ("Chat in a terminal", "make chat")]
     rows.append(
@@ -277,6 +305,11 @@ def print_welcome(settings: Settings, ports: Ports, token: str) -> None:
             "Demo carriers",
             f"http://{LOOPBACK}:{ports.carriers}/  (Swift Parcels and Boreal Express: parcels"
             " move on and the gateway hears it by webhook)",
+        ),
+        (
+            "Carrier poller",
+            f"every {settings.carrier_poll_seconds:g} s: asks the carriers about parcels not asked"
+            f" about for {settings.carrier_poll_min_age_seconds:g} s, queues overdue delay notices",
         ),
         ("Logs", logs),
         ("Telegram", telegram),
@@ -338,6 +371,9 @@ def main() -> int:
         token = os.environ.get("RASA_TOKEN") or secrets.token_urlsafe(24)
         services = build_services(settings, ports, model, token)
         start_and_wait(services)
+        poller = poller_service(ports)
+        services.append(poller)
+        start_worker(poller)
         print_welcome(settings, ports, token)
         watch(services)
     except Stop as stop:

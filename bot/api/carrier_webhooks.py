@@ -23,6 +23,7 @@ from starlette.responses import JSONResponse
 
 from bot.state import gateway_state
 from delivery.carriers.errors import InvalidPayload
+from delivery.carriers.poller import note_check
 from delivery.carriers.refresh import RefreshOutcome
 from delivery.carriers.registry import webhook_parser, webhook_secret
 from delivery.carriers.signatures import SIGNATURE_HEADER, verify
@@ -85,6 +86,8 @@ async def carrier_events_endpoint(request: Request) -> JSONResponse:
         )
     notify = _notifier(gateway.settings)
     report = await run_in_threadpool(_apply, gateway.session_factory, carrier, snapshots, notify)
+    if report.applied and gateway.notifier is not None:
+        gateway.notifier.wake()  # what it queued is told now, not at the next poll
     return JSONResponse(report.as_dict(), status_code=200 if report.applied else 202)
 
 
@@ -93,7 +96,10 @@ def _notifier(settings: Settings) -> AfterApply:
     rules, policy = KindRules.from_settings(settings), QueuePolicy.from_settings(settings)
 
     def notify(session: Session, shipment: Shipment, outcome: RefreshOutcome) -> None:
-        notify_refresh(session, shipment, outcome, rules=rules, policy=policy, now=utcnow())
+        now = utcnow()
+        notify_refresh(session, shipment, outcome, rules=rules, policy=policy, now=now)
+        # The carrier just told us: the poller need not ask about this parcel for a while.
+        note_check(session, shipment.id, now=now, answered=True)
 
     return notify
 

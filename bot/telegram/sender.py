@@ -26,8 +26,9 @@ from telegram import (
     ReplyKeyboardRemove,
 )
 from telegram.constants import ChatAction
-from telegram.error import Forbidden, TelegramError
+from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError
 
+from bot.conversation_queue import Undeliverable
 from bot.relay import Button, Deliver, Outgoing
 from bot.telegram.buttons import LongPayloads, ReplyKeyboards, asks_for_location
 from bot.telegram.texts import TelegramText, telegram_text
@@ -151,7 +152,9 @@ class TelegramSender:
             logger.debug("no typing indicator in chat %s: %s", chat_id, exc)
 
     async def send(self, chat_id: int, messages: Sequence[Outgoing]) -> None:
-        """Send ``messages`` in order; a message Telegram refuses is logged and skipped."""
+        """Send ``messages`` in order; a message Telegram refuses is logged and skipped. A
+        chat that blocked the bot, or Telegram out of reach, raises
+        :class:`~bot.conversation_queue.Undeliverable`."""
         remove_keyboard = self._keyboards.is_shown(chat_id)
         for planned in plan(messages):
             markup: Markup | None = None
@@ -168,9 +171,12 @@ class TelegramSender:
                 remove_keyboard = False
             try:
                 await self._send_one(chat_id, planned, markup)
-            except Forbidden:
-                logger.info("chat %s has blocked the bot; its replies are dropped", chat_id)
-                return
+            except Forbidden as exc:
+                raise Undeliverable(f"chat {chat_id} has blocked the bot", permanent=True) from exc
+            except (NetworkError, RetryAfter) as exc:
+                # Telegram unreachable, or still asking to wait after the limiter's retry: the
+                # rest would fail too (the relay logs it; a notification's sender retries).
+                raise Undeliverable(f"Telegram: {type(exc).__name__}: {exc}") from exc
             except TelegramError:
                 logger.exception("Telegram refused a message to chat %s", chat_id)
 

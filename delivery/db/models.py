@@ -11,7 +11,18 @@ import datetime as dt
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, Index, Integer, String, Text, Time, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from delivery.db.base import (
@@ -238,6 +249,25 @@ class TrackingEvent(Base):
     shipment: Mapped[Shipment] = relationship(back_populates="events")
 
 
+class TrackingCheck(Base):
+    """When the carrier's API was last asked about a shipment, and last answered.
+
+    ``checked_at``: the last time we asked, whatever came of it (the carrier poller asks the
+    longest-unasked first); ``refreshed_at``: the last time its answer was applied (how fresh
+    the tracking is; a webhook's news shows in its events' ``recorded_at``). A row only for
+    shipments asked about: the poller's bookkeeping, kept off the shipments table, which the
+    import and the demo seeding write whole.
+    """
+
+    __tablename__ = "tracking_checks"
+
+    shipment_id: Mapped[int] = mapped_column(
+        BigIntPK, ForeignKey("shipments.id", ondelete="CASCADE"), primary_key=True
+    )
+    checked_at: Mapped[dt.datetime] = mapped_column(index=True)
+    refreshed_at: Mapped[dt.datetime | None]
+
+
 class DeliveryChange(Base):
     """A change a customer made to a shipment: a new slot, or a pickup point instead of home."""
 
@@ -376,8 +406,9 @@ class TranscriptEntry(Base):
     buttons: Mapped[list[dict[str, str]] | None] = mapped_column(JSON(none_as_null=True))
     image_url: Mapped[str | None] = mapped_column(String(2000))
     custom: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
-    # Customer messages only: the metadata that goes to Rasa with the text (kept for retries)
-    # and whether Rasa has it yet.
+    # Customer messages: the metadata that goes to Rasa with the text (kept for retries); bot
+    # messages: what raised them (e.g. {"notification_id": 7}). Customer messages only: whether
+    # Rasa has it yet.
     message_metadata: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     delivery_state: Mapped[DeliveryState | None] = mapped_column(string_enum(DeliveryState))
     created_at: Mapped[utc_timestamp]

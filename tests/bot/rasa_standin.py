@@ -44,6 +44,7 @@ class RasaStandIn:
     # triggered intent answers.
     appended: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     triggered: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+    trigger_delay: float = 0.0  # seconds before a triggered intent is answered
     trigger_reply: Callable[[str, str], list[dict[str, Any]]] = lambda sender, name: [
         {"recipient_id": sender, "text": f"triggered {name}"}
     ]
@@ -99,6 +100,8 @@ class RasaStandIn:
             return JSONResponse({"message": "unauthorized"}, status_code=401)
         body = await request.json()
         sender = request.path_params["sender"]
+        if self.trigger_delay:
+            await asyncio.sleep(self.trigger_delay)
         self.triggered.append((sender, body["name"], body.get("entities") or {}))
         return JSONResponse({"tracker": {}, "messages": self.trigger_reply(sender, body["name"])})
 
