@@ -24,7 +24,7 @@ export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help env run chat test $(CHECKS) migrate seed train lock clean distclean
+.PHONY: help env run chat test $(CHECKS) migrate seed train bench lock clean distclean
 
 help: ## list the commands
 	@echo "Usage: make <command>   (run from the project's root)"
@@ -112,6 +112,9 @@ conversations: env ## rasa test: the test conversations in tests/conversations/,
 	@model=$$($(PYTHON) scripts/train_model.py --print-path); \
 	$(RASA) test core --model "$$model" --stories tests/conversations \
 		--fail-on-prediction-errors --out var/rasa-test --no-plot
+
+bench: env ## every benchmark, then docs/benchmarks.md (hours; ARGS="--only load --quick")
+	@$(PYTHON) bench/run_all.py $(ARGS)
 
 # --- maintenance --------------------------------------------------------------------------------
 

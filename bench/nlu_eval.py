@@ -40,6 +40,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+from support_summary import Goal, write_summary  # noqa: E402
+
 RASA_BIN = ROOT / ".venv-rasa" / "bin"
 TRAINING_DATA = ROOT / "data" / "nlu"
 HOLDOUT = ROOT / "bench" / "data" / "nlu_holdout.yml"
@@ -562,7 +565,44 @@ def write_report(
     ]
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text("\n".join(lines), encoding="utf-8")
+    goals = [
+        Goal(
+            f"intent macro-F1, {folds}-fold cross-validation ≥ {GOAL_CV_F1:.2f}",
+            f"{cv_scores.macro_f1:.3f}" if cv_scores else "not run",
+            cv_scores.macro_f1 >= GOAL_CV_F1 if cv_scores else None,
+        ),
+        Goal(
+            f"intent macro-F1, holdout ≥ {GOAL_HOLDOUT_F1:.2f}",
+            f"{h_scores.macro_f1:.3f}",
+            h_scores.macro_f1 >= GOAL_HOLDOUT_F1,
+        ),
+        Goal(
+            f"out-of-scope holdout messages taken as not understood ≥ {GOAL_OUT_OF_SCOPE:.0%}",
+            f"{oos_share:.0%} ({oos_found}/{oos_total})",
+            oos_share >= GOAL_OUT_OF_SCOPE,
+        ),
+    ]
+    figures: dict[str, Any] = {"holdout_confusion": confusion_matrix(holdout)}
+    if cv:
+        figures["cv_confusion"] = confusion_matrix(cv)
+    write_summary(
+        REPORT.stem,
+        title="Understanding customers (NLU)",
+        script="bench/nlu_eval.py",
+        goals=goals,
+        figures=figures,
+    )
     return cv_scores, h_scores, (oos_found, oos_total)
+
+
+def confusion_matrix(predictions: Sequence[Prediction]) -> dict[str, Any]:
+    """Counts of (true label, predicted label), rows and columns in one sorted label order."""
+    pairs = Counter((p.label, p.predicted()) for p in predictions)
+    labels = sorted({label for pair in pairs for label in pair})
+    return {
+        "labels": labels,
+        "counts": [[pairs[(truth, said)] for said in labels] for truth in labels],
+    }
 
 
 # --- main ---------------------------------------------------------------------------------------

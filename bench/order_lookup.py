@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 import sqlalchemy  # noqa: E402
 from sqlalchemy import Engine, create_engine, event, func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
+from support_summary import Goal, distribution, write_summary  # noqa: E402
 
 from delivery.db.migrations import migrate  # noqa: E402
 from delivery.db.models import Order  # noqa: E402
@@ -380,6 +381,18 @@ def write_report(
                 f"- {backend}: p95 at {largest.size:,} / p95 at {mine[0].size:,} = {ratio:.2f} "
                 f"({verdict})"
             )
+    write_summary(
+        REPORT.stem,
+        title="Order lookup + timeline",
+        script="bench/order_lookup.py",
+        goals=summary_goals(results, backends),
+        figures={
+            "rows": [
+                {"backend": r.backend, "orders": r.size, "ms": distribution(r.timings_ms)}
+                for r in results
+            ]
+        },
+    )
     lines += ["", "## Machine", ""]
     lines += [f"- {name}: {value}" for name, value in machine(backends, load_before)]
     lines += [
@@ -397,6 +410,34 @@ def write_report(
             lines += ["```sql", statement, "```", "```", plan, "```", ""]
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text("\n".join(lines).rstrip() + "\n")
+
+
+def summary_goals(results: list[Result], backends: list[str]) -> list[Goal]:
+    goals = []
+    for backend in backends:
+        mine = sorted((r for r in results if r.backend == backend), key=lambda r: r.size)
+        if not mine:
+            continue
+        largest, smallest = mine[-1], mine[0]
+        p95 = largest.percentile(95)
+        goals.append(
+            Goal(
+                f"{backend}: p95 < {GOAL_P95_MS:g} ms at {largest.size:,} orders",
+                f"{p95:.2f} ms",
+                p95 < GOAL_P95_MS,
+            )
+        )
+        if len(mine) > 1:
+            ratio = p95 / smallest.percentile(95)
+            goals.append(
+                Goal(
+                    f"{backend}: p95 at {largest.size:,} ≤ {GOAL_RATIO:g}× p95 at"
+                    f" {smallest.size:,}",
+                    f"{ratio:.2f}×",
+                    ratio <= GOAL_RATIO,
+                )
+            )
+    return goals
 
 
 def report_line(result: Result) -> None:

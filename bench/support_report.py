@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from support_processes import cpu_model, percentile
+from support_summary import Goal, distribution, write_summary
 from support_widgets import Pairs, Soak
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -161,6 +162,13 @@ the answer (at most {args.reply_timeout:g} s) before the next.
 | gateway RSS 3 s after the widgets disconnected | {held.rss_after_mb:.1f} MB |
 | gateway CPU over the hold ({f["seconds"]:.0f} s, until the last answer) | \
 {f["cpu_percent"]:.1f} % of one core, {f["cpu_ms_per_message"]:.2f} ms per message |"""
+    write_summary(
+        REPORT.stem,
+        title=f"The gateway's overhead, and {args.connections} widgets held open",
+        script="bench/gateway_overhead.py",
+        goals=[_goal(row) for row in goals],
+        figures=_figures(latencies, held),
+    )
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     all_met = goals and all(g.endswith("| met |") or "| met for" in g for g in goals)
     load = ", ".join(f"{x:.2f}" for x in loads[0]), ", ".join(f"{x:.2f}" for x in loads[1])
@@ -227,3 +235,26 @@ the real Rasa the same cost sits on top of Rasa's own variance (the goal's row).
   from `/proc/<pid>/`, every second during the hold. CPU per message in the latency table is
   the gateway's CPU time over the measured pairs divided by the messages it carried.
 """)
+
+
+def _goal(row: str) -> Goal:
+    """A goals-table row (``| goal | this run | verdict |``) as a summary goal."""
+    goal, result, verdict = (cell.strip() for cell in row.strip("|").split(" | ", 2))
+    verdict = verdict.strip("| ")
+    return Goal(goal, result, None if not verdict else verdict.startswith("met"))
+
+
+def _figures(latencies: list[Latency], held: Held | None) -> dict[str, object]:
+    figures: dict[str, object] = {
+        "latency": [
+            {
+                "rasa": latency.rasa,
+                "direct_ms": distribution([d for d, _ in latency.pairs.pairs]),
+                "gateway_ms": distribution([g for _, g in latency.pairs.pairs]),
+            }
+            for latency in latencies
+        ]
+    }
+    if held is not None:
+        figures["held"] = {"connections": held.connections, "samples": held.samples}
+    return figures

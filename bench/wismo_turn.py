@@ -41,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from local_assistant import local_assistant  # noqa: E402
+from support_summary import Goal, distribution, write_summary  # noqa: E402
 from train_model import ensure_model  # noqa: E402
 
 from delivery.clock import utcnow  # noqa: E402
@@ -186,6 +187,32 @@ def write_report(
             f"| {len(level.wismo_ms)} + {len(level.no_action_ms)} | {level.errors} "
             f"| {'met' if met else 'missed'} |"
         )
+    write_summary(
+        REPORT.stem,
+        title='A "where is my order?" turn through Rasa',
+        script="bench/wismo_turn.py",
+        goals=[
+            Goal(
+                f"WISMO turn p95 ≤ {GOAL_RATIO}× the no-action turn's, {level.concurrency}"
+                " concurrent, no errors",
+                f"{percentile(level.wismo_ms, 95) / percentile(level.no_action_ms, 95):.2f}×,"
+                f" {level.errors} errors",
+                met,
+            )
+            for level, met in zip(levels, verdicts, strict=True)
+        ],
+        figures={
+            "levels": [
+                {
+                    "concurrency": level.concurrency,
+                    "wismo_ms": distribution(level.wismo_ms),
+                    "no_action_ms": distribution(level.no_action_ms),
+                    "errors": level.errors,
+                }
+                for level in levels
+            ]
+        },
+    )
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text(
